@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule, AppOptions } from './app.module.js';
+import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { fieldErrors } from './protocol/envelope.js';
+import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
+
+/** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
+export async function createHeraldApp(options: AppOptions = {}): Promise<INestApplication> {
+  const app = await NestFactory.create(AppModule.forRoot(options), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const logger = app.get(Logger);
+  app.useLogger(logger);
+  app.useWebSocketAdapter(new HeraldWsAdapter(app));
+  app.useGlobalPipes(
+    new ValidationPipe({
+      transform: true,
+      exceptionFactory: (errors) =>
+        new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: fieldErrors(errors) }),
+    }),
+  );
+  const docs = new DocumentBuilder()
+    .setTitle('Herald')
+    .setDescription(
+      'Realtime notifications. WebSockets: /demo and /notification (see PROTOCOL.md); services use this REST API with an API key.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT' }, 'user-jwt')
+    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Service API key' }, 'api-key-bearer')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
+
+  const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  if (config.devKeys.jwt || config.devKeys.apiKeys) {
+    const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
+    logger.warn(
+      `!!! DEVELOPMENT KEYS IN USE: ${which} not set, so Herald runs on its built-in, publicly known keys. ` +
+        'Anyone can mint tokens. Set them before exposing this instance (NODE_ENV=production refuses to start without them). !!!',
+      'Herald',
+    );
+  }
+  return app;
+}

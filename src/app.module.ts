@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module.js';
+import { BrokerModule } from './broker/broker.module.js';
+import { HeraldConfigModule } from './config/config.module.js';
+import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { GatewaysModule } from './gateways/gateways.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { OpsModule } from './ops/ops.module.js';
+import { RealtimeModule } from './realtime/realtime.module.js';
+import { loggerOptions } from './ops/logger.options.js';
+
+export interface AppOptions {
+  /** Environment variables that win over process.env (tests). */
+  env?: Record<string, string>;
+  /** Where JSON log lines go (default: stdout). */
+  logStream?: NodeJS.WritableStream;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        HeraldConfigModule.forRoot(options.env),
+        LoggerModule.forRootAsync({
+          inject: [HERALD_CONFIG],
+          useFactory: (config: HeraldConfig) => loggerOptions(config, options.logStream),
+        }),
+        OpsModule,
+        BrokerModule.forRoot(),
+        AuthModule,
+        RealtimeModule,
+        GatewaysModule,
+        NotificationsModule,
+      ],
+    };
+  }
+}

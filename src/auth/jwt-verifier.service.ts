@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+
+export interface UserClaims {
+  sub: string;
+  /** `exp` in ms since the epoch. */
+  expiresAt: number;
+}
+
+export class InvalidTokenError extends Error {}
+
+/**
+ * Verifies user JWTs (PROTOCOL §1): algorithms pinned to the configured key
+ * type, `exp` required, `nbf`/`iss`/`aud` honoured, a small clock tolerance.
+ * The one place both REST and the gateways check a user token.
+ */
+@Injectable()
+export class JwtVerifier {
+  constructor(
+    private readonly jwt: JwtService,
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+  ) {}
+
+  async verify(token: unknown): Promise<UserClaims> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
+      throw new InvalidTokenError('token missing or malformed');
+    }
+    const { jwt } = this.config;
+    let payload: Record<string, unknown>;
+    try {
+      payload = await this.jwt.verifyAsync(token, {
+        algorithms: jwt.algorithms,
+        secret: jwt.secret,
+        publicKey: jwt.publicKey,
+        ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
+        ...(jwt.audience ? { audience: jwt.audience } : {}),
+        clockTolerance: jwt.clockToleranceSec,
+      });
+    } catch (err) {
+      throw new InvalidTokenError((err as Error).message);
+    }
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
+      throw new InvalidTokenError('token has no sub');
+    }
+    if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
+    return { sub: payload.sub, expiresAt: payload.exp * 1000 };
+  }
+}

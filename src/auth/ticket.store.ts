@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+
+export interface IssuedTicket {
+  ticket: string;
+  expiresIn: number;
+}
+
+/** One-time upgrade tickets (PROTOCOL §2.1): bound to a user, short-lived, single use. */
+export interface TicketStore {
+  issue(userId: string): Promise<IssuedTicket>;
+  /** The ticket's user if it is live and unused; does not use it up. */
+  peek(ticket: string): Promise<string | undefined>;
+  /** Uses the ticket up; only one caller in the whole deployment gets the user back. */
+  consume(ticket: string): Promise<string | undefined>;
+}
+
+export const TICKETS = Symbol('TICKETS');
+
+/** 24 random bytes: 192 bits, 32 base64url characters. */
+export const newTicket = () => randomBytes(24).toString('base64url');
+
+/** For logs: enough to correlate, never enough to use. */
+export const redactTicket = (ticket: string) => `${ticket.slice(0, 4)}…`;
+
+export class MemoryTicketStore implements TicketStore {
+  private readonly tickets = new Map<string, { userId: string; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async issue(userId: string): Promise<IssuedTicket> {
+    const now = this.now();
+    if (this.tickets.size > 1000) this.sweep(now);
+    const ticket = newTicket();
+    this.tickets.set(ticket, { userId, expires: now + this.ttlMs });
+    return { ticket, expiresIn: Math.ceil(this.ttlMs / 1000) };
+  }
+
+  async peek(ticket: string): Promise<string | undefined> {
+    const entry = this.tickets.get(ticket);
+    if (!entry) return undefined;
+    if (entry.expires <= this.now()) {
+      this.tickets.delete(ticket);
+      return undefined;
+    }
+    return entry.userId;
+  }
+
+  async consume(ticket: string): Promise<string | undefined> {
+    const userId = await this.peek(ticket);
+    this.tickets.delete(ticket);
+    return userId;
+  }
+
+  private sweep(now: number) {
+    for (const [ticket, entry] of this.tickets) if (entry.expires <= now) this.tickets.delete(ticket);
+  }
+}

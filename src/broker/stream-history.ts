@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { HistoryResult, Publication } from './broker.js';
+
+export const newEpoch = () => randomBytes(6).toString('base64url');
+
+/** A stream's offset, epoch and position are kept this long after its last use. */
+export const STREAM_META_TTL_MS = 24 * 60 * 60 * 1000;
+
+interface Entry {
+  offset: number;
+  data: string;
+  ts: number;
+}
+
+/**
+ * One stream's history in memory: the last `size` entries, each kept `ttlMs`.
+ * Pure logic with an injectable clock; the memory broker holds one per channel.
+ */
+export class StreamHistory {
+  readonly epoch = newEpoch();
+  private offset = 0;
+  private entries: Entry[] = [];
+  lastUsed: number;
+
+  constructor(
+    private readonly size: number,
+    private readonly ttlMs: number,
+    now: number,
+  ) {
+    this.lastUsed = now;
+  }
+
+  append(channel: string, data: string, now: number): Publication {
+    this.offset += 1;
+    this.entries.push({ offset: this.offset, data, ts: now });
+    if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
+    this.lastUsed = now;
+    return { channel, data, offset: this.offset, epoch: this.epoch };
+  }
+
+  read(channel: string, now: number, sinceOffset?: number): HistoryResult {
+    this.lastUsed = now;
+    const cutoff = now - this.ttlMs;
+    this.entries = this.entries.filter((e) => e.ts >= cutoff);
+    const position = { offset: this.offset, epoch: this.epoch };
+    if (sinceOffset === undefined) return { position, publications: [] };
+    const publications = this.entries
+      .filter((e) => e.offset > sinceOffset)
+      .map((e) => ({ channel, data: e.data, offset: e.offset, epoch: this.epoch }));
+    return { position, publications };
+  }
+
+  expired(now: number): boolean {
+    return now - this.lastUsed > Math.max(this.ttlMs, STREAM_META_TTL_MS);
+  }
+}

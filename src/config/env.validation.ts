@@ -1,0 +1,140 @@
+import { createPublicKey } from 'node:crypto';
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { DEV_API_KEY, DEV_JWT_SECRET, type HeraldConfig, JwtAlgorithm } from './herald-config.js';
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
+const blankToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/** Every variable of PROTOCOL §8, with its default. Values arrive as strings. */
+class EnvironmentVariables {
+  @IsOptional() @IsString() NODE_ENV = 'development';
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @Transform(blankToUndefined) @IsOptional() @IsString() HOST?: string;
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16) JWT_SECRET?: string;
+  @Transform(blankToUndefined) @IsOptional() @IsString() JWT_PUBLIC_KEY?: string;
+  @Transform(blankToUndefined) @IsOptional() @IsString() JWT_ISSUER?: string;
+  @Transform(blankToUndefined) @IsOptional() @IsString() JWT_AUDIENCE?: string;
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600) JWT_CLOCK_TOLERANCE_SEC = 5;
+  @Transform(blankToUndefined) @IsOptional() @IsString() SERVICE_API_KEYS?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() REDIS_URL?: string;
+  @IsString() REDIS_KEY_PREFIX = 'herald:';
+
+  @Transform(toInt) @IsInt() @Min(1) TICKET_TTL_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(1) AUTH_TIMEOUT_MS = 10_000;
+  @Transform(toInt) @IsInt() @Min(1) HEARTBEAT_INTERVAL_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(64) MAX_PAYLOAD_BYTES = 65_536;
+  @Transform(toInt) @IsInt() @Min(64) MAX_BODY_BYTES = 1_048_576;
+  @Transform(toInt) @IsInt() @Min(0) MAX_CONNECTIONS = 0;
+  @Transform(toInt) @IsInt() @Min(1) MAX_CONNECTIONS_PER_USER = 10;
+  @Transform(blankToUndefined) @IsOptional() @IsString() ALLOWED_ORIGINS?: string;
+  @Transform(toInt) @IsInt() @Min(1) RATE_LIMIT_PER_SEC = 50;
+  @Transform(toInt) @IsInt() @Min(1024) SEND_BUFFER_MAX_BYTES = 1_048_576;
+  @Transform(toInt) @IsInt() @Min(1) HISTORY_SIZE = 100;
+  @Transform(toInt) @IsInt() @Min(1) HISTORY_TTL_MS = 300_000;
+  @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_MS = 300_000;
+  @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10_000;
+}
+
+export class ConfigError extends Error {}
+
+/** Every variable Herald reads; the README's config table lists the same. */
+export const ENV_VARIABLES = [
+  'NODE_ENV', 'PORT', 'HOST', 'LOG_LEVEL',
+  'JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_CLOCK_TOLERANCE_SEC',
+  'SERVICE_API_KEYS', 'REDIS_URL', 'REDIS_KEY_PREFIX',
+  'TICKET_TTL_MS', 'AUTH_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS', 'MAX_PAYLOAD_BYTES', 'MAX_BODY_BYTES',
+  'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_USER', 'ALLOWED_ORIGINS', 'RATE_LIMIT_PER_SEC',
+  'SEND_BUFFER_MAX_BYTES', 'HISTORY_SIZE', 'HISTORY_TTL_MS', 'IDEMPOTENCY_TTL_MS', 'SHUTDOWN_TIMEOUT_MS',
+] as const;
+
+const splitList = (value?: string) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** PEM public keys: the algorithm follows from the key type, so a token can't pick it. */
+function publicKeyAlgorithms(pem: string): JwtAlgorithm[] {
+  let type: string | undefined;
+  try {
+    type = createPublicKey(pem).asymmetricKeyType;
+  } catch {
+    throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEY is not a readable PEM public key');
+  }
+  if (type === 'rsa') return ['RS256'];
+  if (type === 'ec') return ['ES256'];
+  throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEY is a ${type} key; use an RSA (RS256) or EC P-256 (ES256) key`);
+}
+
+/**
+ * Validates raw environment variables and returns Herald's typed config.
+ * Throws a ConfigError naming every bad variable.
+ */
+export function validateEnv(raw: Record<string, unknown>): HeraldConfig {
+  const picked: Record<string, unknown> = {};
+  for (const key of ENV_VARIABLES) {
+    if (raw[key] !== undefined) picked[key] = raw[key];
+  }
+  const env = plainToInstance(EnvironmentVariables, picked, { exposeDefaultValues: true });
+  const errors = validateSync(env, { skipMissingProperties: false });
+  if (errors.length > 0) {
+    const lines = errors.map(
+      (e) => `${e.property}=${JSON.stringify(picked[e.property])}: ${Object.values(e.constraints ?? {}).join('; ')}`,
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  if (env.JWT_SECRET && env.JWT_PUBLIC_KEY) {
+    throw new ConfigError('Invalid configuration: set JWT_SECRET or JWT_PUBLIC_KEY, not both');
+  }
+  const publicKey = env.JWT_PUBLIC_KEY?.replace(/\\n/g, '\n');
+  if (publicKey && !/-----BEGIN [A-Z ]*PUBLIC KEY-----/.test(publicKey)) {
+    throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEY must be a PEM public key');
+  }
+  const apiKeys = splitList(env.SERVICE_API_KEYS);
+  const devJwt = !env.JWT_SECRET && !publicKey;
+  const devApiKeys = apiKeys.length === 0;
+  if (env.NODE_ENV === 'production' && (devJwt || devApiKeys)) {
+    const missing = [devJwt && 'JWT_SECRET or JWT_PUBLIC_KEY', devApiKeys && 'SERVICE_API_KEYS'].filter(Boolean);
+    throw new ConfigError(
+      `Refusing to start with NODE_ENV=production on built-in development keys: set ${missing.join(' and ')}`,
+    );
+  }
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    jwt: {
+      algorithms: publicKey ? publicKeyAlgorithms(publicKey) : ['HS256'],
+      secret: publicKey ? undefined : (env.JWT_SECRET ?? DEV_JWT_SECRET),
+      publicKey,
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      clockToleranceSec: env.JWT_CLOCK_TOLERANCE_SEC,
+    },
+    apiKeys: devApiKeys ? [DEV_API_KEY] : apiKeys,
+    devKeys: { jwt: devJwt, apiKeys: devApiKeys },
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    ticketTtlMs: env.TICKET_TTL_MS,
+    authTimeoutMs: env.AUTH_TIMEOUT_MS,
+    heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS,
+    maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    maxConnections: env.MAX_CONNECTIONS,
+    maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+    allowedOrigins: splitList(env.ALLOWED_ORIGINS),
+    rateLimitPerSec: env.RATE_LIMIT_PER_SEC,
+    sendBufferMaxBytes: env.SEND_BUFFER_MAX_BYTES,
+    historySize: env.HISTORY_SIZE,
+    historyTtlMs: env.HISTORY_TTL_MS,
+    idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+  };
+}

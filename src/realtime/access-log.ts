@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { Connection } from './connection.js';
+
+/** Redacts `ticket` (and anything token-like) from a request URL before it is logged. */
+export function safeUrl(url: string | undefined): string {
+  return (url ?? '').replace(/([?&](?:ticket|token|access_token)=)[^&]*/gi, '$1[redacted]');
+}
+
+/**
+ * The "morgan for websockets": one JSON line per connection event, every line
+ * with its connectionId, never a token or ticket.
+ */
+@Injectable()
+export class AccessLog {
+  constructor(@InjectPinoLogger('ws') private readonly log: PinoLogger) {}
+
+  refused(req: IncomingMessage, status: number, reason: string): void {
+    this.log.info(
+      { event: 'ws.refused', status, reason, url: safeUrl(req.url), remoteAddress: req.socket.remoteAddress, userAgent: req.headers['user-agent'] },
+      'upgrade refused',
+    );
+  }
+
+  opened(conn: Connection): void {
+    this.log.info({ event: 'ws.open', ...this.base(conn), remoteAddress: conn.remoteAddress, userAgent: conn.userAgent }, 'connection opened');
+  }
+
+  authenticated(conn: Connection, refresh: boolean): void {
+    this.log.info({ event: refresh ? 'ws.refresh' : 'ws.auth', ...this.base(conn), expiresAt: conn.expiresAt }, refresh ? 'token refreshed' : 'connection authenticated');
+  }
+
+  message(conn: Connection, type: string, bytes: number): void {
+    if (this.log.logger.isLevelEnabled('debug')) this.log.debug({ event: 'ws.message', ...this.base(conn), type, bytes }, 'message');
+  }
+
+  closed(conn: Connection, code: number, reason: string): void {
+    this.log.info(
+      {
+        event: 'ws.close',
+        ...this.base(conn),
+        code,
+        reason,
+        durationMs: Date.now() - conn.openedAt,
+        messagesIn: conn.messagesIn,
+        messagesOut: conn.messagesOut,
+        bytesIn: conn.bytesIn,
+        bytesOut: conn.bytesOut,
+      },
+      'connection closed',
+    );
+  }
+
+  private base(conn: Connection) {
+    return { connectionId: conn.id, path: `/${conn.gateway}`, userId: conn.userId ?? conn.ticketUserId };
+  }
+}

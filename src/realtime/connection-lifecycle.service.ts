@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket } from 'ws';
+import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+import { MetricsService } from '../ops/metrics.service.js';
+import { AccessLog } from './access-log.js';
+import { Connection, GatewayName } from './connection.js';
+import { ConnectionRegistry } from './connection.registry.js';
+import { HeartbeatService } from './heartbeat.service.js';
+import { TokenBucket } from './token-bucket.js';
+
+/** Opening, authenticating and closing a connection: the bookkeeping both gateways share. */
+@Injectable()
+export class ConnectionLifecycle {
+  private readonly log = new Logger('ConnectionLifecycle');
+  private readonly hooks = {
+    slowConsumer: () => this.metrics.kills.inc({ reason: 'slow_consumer' }),
+    errorSent: (code: string) => this.metrics.errors.inc({ code }),
+  };
+
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(PRESENCE) private readonly presence: PresenceManager,
+    private readonly registry: ConnectionRegistry,
+    private readonly heartbeat: HeartbeatService,
+    private readonly metrics: MetricsService,
+    private readonly access: AccessLog,
+  ) {}
+
+  open(socket: WebSocket, req: IncomingMessage, gateway: GatewayName, userId: string): Connection {
+    const { rateLimitPerSec } = this.config;
+    const conn = new Connection(socket, {
+      gateway,
+      ticketUserId: userId,
+      remoteAddress: req.socket.remoteAddress,
+      userAgent: req.headers['user-agent'],
+      sendBufferMaxBytes: this.config.sendBufferMaxBytes,
+      bucket: new TokenBucket(rateLimitPerSec, rateLimitPerSec * 2),
+      hooks: this.hooks,
+    });
+    this.registry.add(conn);
+    this.heartbeat.track(conn);
+    this.metrics.connections.inc({ gateway });
+    socket.on('close', (code, reason) => this.closed(conn, code, reason.toString()));
+    this.access.opened(conn);
+    return conn;
+  }
+
+  /** Marks a verified `auth`; the first one makes the connection a delivery target. */
+  async authenticate(conn: Connection, userId: string, expiresAt: number): Promise<void> {
+    const refresh = conn.authenticated;
+    conn.expiresAt = expiresAt;
+    if (!refresh) {
+      conn.userId = userId;
+      conn.authenticated = true;
+      this.registry.authenticate(conn);
+      await this.presence.add(userId, conn.id);
+    }
+    this.heartbeat.authenticated(conn);
+    this.access.authenticated(conn, refresh);
+  }
+
+  private closed(conn: Connection, code: number, reason: string): void {
+    for (const name of [...conn.timers.keys()]) conn.clearTimer(name);
+    conn.parked = null;
+    this.registry.remove(conn);
+    this.metrics.connections.dec({ gateway: conn.gateway });
+    this.metrics.closes.inc({ gateway: conn.gateway, code: String(code) });
+    if (conn.authenticated) {
+      this.presence.remove(conn.userId!, conn.id).catch((err) => this.log.warn({ err, connectionId: conn.id }, 'presence remove failed'));
+    }
+    this.access.closed(conn, code, reason);
+  }
+}

@@ -1,0 +1,146 @@
+import { INestApplicationContext, Logger } from '@nestjs/common';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageMappingProperties } from '@nestjs/websockets';
+import * as http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { lastValueFrom, Observable } from 'rxjs';
+import type { WebSocket, WebSocketServer } from 'ws';
+import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+import { CloseCode, encode, HeraldWsException, parseFrame, Reply } from '../protocol/envelope.js';
+import { MetricsService } from '../ops/metrics.service.js';
+import { AccessLog } from './access-log.js';
+import { Connection, connectionOf, GatewayName } from './connection.js';
+import { ConnectionLifecycle } from './connection-lifecycle.service.js';
+import { UpgradeGate } from './upgrade.gate.js';
+
+type Handler = MessageMappingProperties;
+type Transform = (data: unknown) => Observable<unknown>;
+
+const STATUS_TEXT: Record<number, string> = {
+  401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+};
+
+/** Answers a refused upgrade with a real HTTP status and a short plain-text body. */
+export function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+  if (!socket.writable) return void socket.destroy();
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Nest's WsAdapter, made to keep the contract: upgrades are admitted or
+ * refused with an HTTP status (PROTOCOL §2), and every frame goes through one
+ * envelope parser, rate limit and error path before reaching a gateway handler.
+ */
+export class HeraldWsAdapter extends WsAdapter {
+  protected override readonly logger = new Logger('HeraldWsAdapter');
+
+  constructor(private readonly app: INestApplicationContext) {
+    super(app);
+  }
+
+  private get config() {
+    return this.app.get<HeraldConfig>(HERALD_CONFIG);
+  }
+
+  override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
+    const { maxPayloadBytes } = this.config;
+    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  }
+
+  protected override ensureHttpServerExists(port: number, httpServer = http.createServer()): http.Server | undefined {
+    if (this.httpServersRegistry.has(port)) return;
+    this.httpServersRegistry.set(port, httpServer);
+    const listener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      socket.on('error', () => socket.destroy());
+      this.handleUpgrade(port, req, socket, head).catch((err) => {
+        this.logger.error({ err }, 'upgrade failed');
+        refuseUpgrade(socket, 503, 'temporarily unavailable');
+      });
+    };
+    httpServer.on('upgrade', listener);
+    (this as unknown as { upgradeListenersRegistry: Map<number, unknown> }).upgradeListenersRegistry.set(port, listener);
+    return httpServer;
+  }
+
+  private async handleUpgrade(port: number, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://herald.invalid');
+    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const wsServer = (this.wsServersRegistry.get(port) ?? []).find((s: { path: string }) => s.path === path) as
+      | (WebSocketServer & { path: string })
+      | undefined;
+    const refuse = (status: number, reason: string) => {
+      this.app.get(MetricsService).upgradesRefused.inc({ status: String(status) });
+      this.app.get(AccessLog).refused(req, status, reason);
+      refuseUpgrade(socket, status, reason);
+    };
+    if (!wsServer) return refuse(404, 'no gateway at this path');
+    const admission = await this.app.get(UpgradeGate).admit(req, url);
+    if (!admission.ok) return refuse(admission.status, admission.reason);
+    if (socket.destroyed) return;
+    wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      this.app.get(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
+      wsServer.emit('connection', ws, req);
+    });
+  }
+
+  override bindMessageHandlers(client: WebSocket, handlers: Handler[], transform: Transform): void {
+    const conn = connectionOf(client);
+    if (!conn) return void client.terminate();
+    const byType = new Map(handlers.map((h) => [h.message as string, h]));
+    client.on('message', (raw: Buffer, isBinary: boolean) => {
+      if (!this.admitMessage(conn, raw.length)) return;
+      conn.queue = conn.queue.then(() => this.dispatch(conn, raw, isBinary, byType, transform));
+    });
+  }
+
+  /** Counts the frame and applies the per-connection rate limit (PROTOCOL §3, §7: 4429). */
+  private admitMessage(conn: Connection, bytes: number): boolean {
+    conn.messagesIn++;
+    conn.bytesIn += bytes;
+    if (conn.bucket.take()) return true;
+    const metrics = this.app.get(MetricsService);
+    if (conn.bucket.dropsWithin(10_000) > 4 * this.config.rateLimitPerSec) {
+      metrics.kills.inc({ reason: 'rate_limit' });
+      conn.close(CloseCode.RATE_LIMITED, 'rate limit exceeded');
+    } else {
+      conn.sendError(new HeraldWsException('rate_limited', 'too many messages; this one was dropped'));
+    }
+    return false;
+  }
+
+  private async dispatch(conn: Connection, raw: Buffer, isBinary: boolean, byType: Map<string, Handler>, transform: Transform) {
+    if (!conn.isOpen) return;
+    const metrics = this.app.get(MetricsService);
+    const parsed = parseFrame(raw, isBinary);
+    if ('error' in parsed) {
+      conn.sendError(parsed.error, parsed.id);
+      return;
+    }
+    const { frame } = parsed;
+    this.app.get(AccessLog).message(conn, frame.type, raw.length);
+    const handler = byType.get(frame.type);
+    metrics.messagesIn.inc({ gateway: conn.gateway, type: handler ? frame.type : 'unknown' });
+    if (!handler) {
+      const error = conn.authenticated
+        ? new HeraldWsException('unknown_type', `no message type "${frame.type}" on /${conn.gateway}`)
+        : new HeraldWsException('unauthenticated', 'send auth first');
+      conn.sendError(error, frame.id);
+      return;
+    }
+    try {
+      const reply = (await lastValueFrom(transform(handler.callback(frame, frame.type)), { defaultValue: undefined })) as
+        | Reply
+        | undefined;
+      if (reply?.type) {
+        conn.send(encode(reply.type, reply.data, frame.id));
+        metrics.messagesOut.inc({ gateway: conn.gateway, type: reply.type });
+      }
+    } catch (err) {
+      this.logger.error({ err, connectionId: conn.id, type: frame.type }, 'handler failed');
+      conn.sendError(new HeraldWsException('internal', 'internal error'), frame.id);
+    }
+  }
+}

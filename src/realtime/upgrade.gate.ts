@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { TICKETS, type TicketStore } from '../auth/ticket.store.js';
+import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+import { DrainState } from '../ops/drain.state.js';
+import { ConnectionRegistry } from './connection.registry.js';
+
+export type Admission =
+  | { ok: true; userId: string }
+  | { ok: false; status: 401 | 403 | 429 | 503; reason: string };
+
+/**
+ * PROTOCOL §2.2: who may open a socket, checked in the contract's order
+ * (path is the adapter's: 404; then 503, 403, 401, 429). Only a 401 or an
+ * admission uses the ticket up.
+ */
+@Injectable()
+export class UpgradeGate {
+  constructor(
+    @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
+    @Inject(TICKETS) private readonly tickets: TicketStore,
+    private readonly registry: ConnectionRegistry,
+    private readonly drain: DrainState,
+  ) {}
+
+  async admit(req: IncomingMessage, url: URL): Promise<Admission> {
+    if (this.drain.draining) return { ok: false, status: 503, reason: 'shutting down' };
+    const { maxConnections, allowedOrigins, maxConnectionsPerUser } = this.config;
+    if (maxConnections > 0 && this.registry.size >= maxConnections) {
+      return { ok: false, status: 503, reason: 'instance at capacity' };
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
+      return { ok: false, status: 403, reason: 'origin not allowed' };
+    }
+    const ticket = url.searchParams.get('ticket');
+    if (!ticket) return { ok: false, status: 401, reason: 'missing ticket' };
+    const userId = await this.tickets.peek(ticket);
+    if (!userId) return this.burn(ticket, 'unknown, expired or used ticket');
+    if (this.registry.openCount(userId) >= maxConnectionsPerUser) {
+      return { ok: false, status: 429, reason: 'too many connections for this user' };
+    }
+    const consumed = await this.tickets.consume(ticket);
+    if (consumed !== userId) return this.burn(ticket, 'unknown, expired or used ticket');
+    return { ok: true, userId };
+  }
+
+  private async burn(ticket: string, reason: string): Promise<Admission> {
+    await this.tickets.consume(ticket);
+    return { ok: false, status: 401, reason };
+  }
+}
