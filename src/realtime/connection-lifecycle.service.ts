@@ -56,6 +56,8 @@ export class ConnectionLifecycle {
       conn.authenticated = true;
       this.registry.authenticate(conn);
       await this.presence.add(userId, conn.id);
+      // closed while presence was being written: the close handler ran before the add
+      if (!this.registry.all.has(conn)) await this.presence.remove(userId, conn.id);
     }
     this.heartbeat.authenticated(conn);
     this.access.authenticated(conn, refresh);

@@ -47,7 +47,16 @@ export class HeraldWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     const { maxPayloadBytes } = this.config;
-    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false });
+  }
+
+  /** Socket errors (oversize frames, invalid UTF-8, resets) are the peer's doing: ws closes the socket itself. */
+  override bindErrorHandler(server: WebSocketServer): WebSocketServer {
+    server.on('connection', (ws: WebSocket) =>
+      ws.on('error', (err) => this.logger.debug({ connectionId: connectionOf(ws)?.id, err: err.message }, 'socket error')),
+    );
+    server.on('error', (err) => this.logger.error({ err }, 'WebSocket server error'));
+    return server;
   }
 
   protected override ensureHttpServerExists(port: number, httpServer = http.createServer()): http.Server | undefined {
