@@ -101,7 +101,9 @@ export class HeraldWsAdapter extends WsAdapter {
     const byType = new Map(handlers.map((h) => [h.message as string, h]));
     client.on('message', (raw: Buffer, isBinary: boolean) => {
       if (!this.admitMessage(conn, raw.length)) return;
-      conn.queue = conn.queue.then(() => this.dispatch(conn, raw, isBinary, byType, transform));
+      conn.queue = conn.queue
+        .then(() => this.dispatch(conn, raw, isBinary, byType, transform))
+        .catch((err) => this.logger.error({ err, connectionId: conn.id }, 'dispatch failed'));
     });
   }
 
