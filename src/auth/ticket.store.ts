@@ -49,9 +49,10 @@ export class MemoryTicketStore implements TicketStore {
   }
 
   async consume(ticket: string): Promise<string | undefined> {
-    const userId = await this.peek(ticket);
+    // Read and delete with no await between: concurrent consumers must not both get the user.
+    const entry = this.tickets.get(ticket);
     this.tickets.delete(ticket);
-    return userId;
+    return entry && entry.expires > this.now() ? entry.userId : undefined;
   }
 
   private sweep(now: number) {
