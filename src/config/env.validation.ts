@@ -61,14 +61,19 @@ const splitList = (value?: string) =>
 
 /** PEM public keys: the algorithm follows from the key type, so a token can't pick it. */
 function publicKeyAlgorithms(pem: string): JwtAlgorithm[] {
-  let type: string | undefined;
+  let key: ReturnType<typeof createPublicKey>;
   try {
-    type = createPublicKey(pem).asymmetricKeyType;
+    key = createPublicKey(pem);
   } catch {
     throw new ConfigError('Invalid configuration: JWT_PUBLIC_KEY is not a readable PEM public key');
   }
+  const type = key.asymmetricKeyType;
   if (type === 'rsa') return ['RS256'];
-  if (type === 'ec') return ['ES256'];
+  // ES256 is ECDSA on P-256 only; another curve would verify nothing.
+  if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return ['ES256'];
+  if (type === 'ec') {
+    throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEY is an EC key on ${key.asymmetricKeyDetails?.namedCurve}; ES256 needs P-256 (prime256v1)`);
+  }
   throw new ConfigError(`Invalid configuration: JWT_PUBLIC_KEY is a ${type} key; use an RSA (RS256) or EC P-256 (ES256) key`);
 }
 

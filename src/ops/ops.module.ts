@@ -1,5 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { RealtimeModule } from '../realtime/realtime.module.js';
+import { DrainService } from './drain.service.js';
 import { DrainState } from './drain.state.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
@@ -7,9 +9,9 @@ import { MetricsService } from './metrics.service.js';
 
 @Global()
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [TerminusModule.forRoot({ logger: false }), RealtimeModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService, DrainState],
-  exports: [MetricsService, DrainState],
+  providers: [MetricsService, DrainState, DrainService],
+  exports: [MetricsService, DrainState, DrainService],
 })
 export class OpsModule {}

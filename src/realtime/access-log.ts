@@ -35,13 +35,16 @@ export class AccessLog {
     if (this.log.logger.isLevelEnabled('debug')) this.log.debug({ event: 'ws.message', ...this.base(conn), type, bytes }, 'message');
   }
 
-  closed(conn: Connection, code: number, reason: string): void {
+  closed(conn: Connection, code: number, initiator: 'client' | 'server', reason: string): void {
     this.log.info(
       {
         event: 'ws.close',
         ...this.base(conn),
         code,
+        initiator,
         reason,
+        remoteAddress: conn.remoteAddress,
+        userAgent: conn.userAgent,
         durationMs: Date.now() - conn.openedAt,
         messagesIn: conn.messagesIn,
         messagesOut: conn.messagesOut,

@@ -63,15 +63,18 @@ export class ConnectionLifecycle {
     this.access.authenticated(conn, refresh);
   }
 
-  private closed(conn: Connection, code: number, reason: string): void {
+  /** `code` is what the peer sent (1006: none); a close Herald started is recorded with Herald's own code. */
+  private closed(conn: Connection, peerCode: number, peerReason: string): void {
     for (const name of [...conn.timers.keys()]) conn.clearTimer(name);
     conn.parked = null;
     this.registry.remove(conn);
+    const code = conn.closeCode ?? peerCode;
     this.metrics.connections.dec({ gateway: conn.gateway });
     this.metrics.closes.inc({ gateway: conn.gateway, code: String(code) });
     if (conn.authenticated) {
       this.presence.remove(conn.userId!, conn.id).catch((err) => this.log.warn({ err, connectionId: conn.id }, 'presence remove failed'));
     }
-    this.access.closed(conn, code, reason);
+    const byServer = conn.closeCode !== undefined;
+    this.access.closed(conn, code, byServer ? 'server' : 'client', byServer ? conn.closeReason! : peerReason);
   }
 }

@@ -46,6 +46,9 @@ export class Connection {
   /** Heartbeat: set on every pong, cleared when a ping goes out. */
   alive = true;
   closing = false;
+  /** The close code Herald chose, when Herald ended the connection (a killed socket reports 1006 locally). */
+  closeCode?: number;
+  closeReason?: string;
 
   messagesIn = 0;
   messagesOut = 0;
@@ -119,12 +122,17 @@ export class Connection {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    if (this.socket.readyState === OPEN) [this.closeCode, this.closeReason] = [code, reason];
     this.socket.close(code, reason);
   }
 
   /** Sends the close frame if the socket takes it, then drops the TCP connection at once. */
   kill(code: number, reason: string): void {
-    if (this.socket.readyState === OPEN) this.socket.close(code, reason);
+    if (this.socket.readyState === OPEN) {
+      this.socket.close(code, reason);
+      this.closeCode ??= code;
+      this.closeReason ??= reason;
+    }
     this.closing = true;
     this.socket.terminate();
   }

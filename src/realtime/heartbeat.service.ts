@@ -6,6 +6,8 @@ import { Connection } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { authDeadlineIn, expiryIn, heartbeatAction } from './heartbeat.policy.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * The one scheduler for every connection of both gateways: a protocol ping
  * every HEARTBEAT_INTERVAL_MS (cutting connections that missed the last one),
@@ -44,7 +46,13 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   /** Called on every successful `auth`: the deadline is met and the token's expiry (re)armed. */
   authenticated(conn: Connection): void {
     conn.clearTimer('auth');
+    this.armExpiry(conn);
+  }
+
+  /** One `expiry` timer per connection, re-armed in steps: setTimeout fires at once past 2^31-1 ms (~24.8 days). */
+  private armExpiry(conn: Connection): void {
     const ms = expiryIn(conn.expiresAt!, Date.now(), this.config.jwt.clockToleranceSec);
+    if (ms > MAX_TIMER_MS) return conn.setTimer('expiry', MAX_TIMER_MS, () => this.armExpiry(conn));
     conn.setTimer('expiry', ms, () => conn.close(CloseCode.UNAUTHORIZED, 'token expired'));
   }
 

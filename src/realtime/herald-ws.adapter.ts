@@ -88,11 +88,16 @@ export class HeraldWsAdapter extends WsAdapter {
     if (!wsServer) return refuse(404, 'no gateway at this path');
     const admission = await this.app.get(UpgradeGate).admit(req, url);
     if (!admission.ok) return refuse(admission.status, admission.reason);
-    if (socket.destroyed) return;
-    wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      this.app.get(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
-      wsServer.emit('connection', ws, req);
-    });
+    try {
+      if (socket.destroyed) return;
+      // ws completes the handshake synchronously (no verifyClient), so the socket is registered before release.
+      wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        this.app.get(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
+        wsServer.emit('connection', ws, req);
+      });
+    } finally {
+      admission.release();
+    }
   }
 
   override bindMessageHandlers(client: WebSocket, handlers: Handler[], transform: Transform): void {
@@ -111,6 +116,8 @@ export class HeraldWsAdapter extends WsAdapter {
   private admitMessage(conn: Connection, bytes: number): boolean {
     conn.messagesIn++;
     conn.bytesIn += bytes;
+    // Frames that arrive during the closing handshake are neither handled nor answered.
+    if (conn.closing) return false;
     if (conn.bucket.take()) return true;
     const metrics = this.app.get(MetricsService);
     if (conn.bucket.dropsWithin(10_000) > 4 * this.config.rateLimitPerSec) {

@@ -5,7 +5,9 @@
 export class TokenBucket {
   private tokens: number;
   private last: number;
+  /** Drop times, oldest first; entries before `head` have left the window. */
   private drops: number[] = [];
+  private head = 0;
 
   constructor(
     private readonly ratePerSec: number,
@@ -32,7 +34,11 @@ export class TokenBucket {
   /** Messages dropped within the last `windowMs`. */
   dropsWithin(windowMs = 10_000): number {
     const since = this.now() - windowMs;
-    while (this.drops.length > 0 && this.drops[0] < since) this.drops.shift();
-    return this.drops.length;
+    while (this.head < this.drops.length && this.drops[this.head] < since) this.head++;
+    if (this.head > 64 && this.head * 2 > this.drops.length) {
+      this.drops = this.drops.slice(this.head);
+      this.head = 0;
+    }
+    return this.drops.length - this.head;
   }
 }

@@ -6,7 +6,8 @@ import { DrainState } from '../ops/drain.state.js';
 import { ConnectionRegistry } from './connection.registry.js';
 
 export type Admission =
-  | { ok: true; userId: string }
+  /** `release` must be called once the socket is registered (or given up): until then the slot stays reserved. */
+  | { ok: true; userId: string; release: () => void }
   | { ok: false; status: 401 | 403 | 429 | 503; reason: string };
 
 /**
@@ -23,10 +24,17 @@ export class UpgradeGate {
     private readonly drain: DrainState,
   ) {}
 
+  /**
+   * Admitted upgrades not yet in the registry: counted against both limits, so
+   * that concurrent upgrades awaiting the ticket store cannot all slip under them.
+   */
+  private pendingTotal = 0;
+  private readonly pendingPerUser = new Map<string, number>();
+
   async admit(req: IncomingMessage, url: URL): Promise<Admission> {
     if (this.drain.draining) return { ok: false, status: 503, reason: 'shutting down' };
     const { maxConnections, allowedOrigins, maxConnectionsPerUser } = this.config;
-    if (maxConnections > 0 && this.registry.size >= maxConnections) {
+    if (maxConnections > 0 && this.registry.size + this.pendingTotal >= maxConnections) {
       return { ok: false, status: 503, reason: 'instance at capacity' };
     }
     const origin = req.headers.origin;
@@ -37,12 +45,33 @@ export class UpgradeGate {
     if (!ticket) return { ok: false, status: 401, reason: 'missing ticket' };
     const userId = await this.tickets.peek(ticket);
     if (!userId) return this.burn(ticket, 'unknown, expired or used ticket');
-    if (this.registry.openCount(userId) >= maxConnectionsPerUser) {
+    if (this.registry.openCount(userId) + (this.pendingPerUser.get(userId) ?? 0) >= maxConnectionsPerUser) {
       return { ok: false, status: 429, reason: 'too many connections for this user' };
     }
-    const consumed = await this.tickets.consume(ticket);
-    if (consumed !== userId) return this.burn(ticket, 'unknown, expired or used ticket');
-    return { ok: true, userId };
+    const release = this.reserve(userId);
+    const consumed = await this.tickets.consume(ticket).catch((err) => {
+      release();
+      throw err;
+    });
+    if (consumed !== userId) {
+      release();
+      return this.burn(ticket, 'unknown, expired or used ticket');
+    }
+    return { ok: true, userId, release };
+  }
+
+  private reserve(userId: string): () => void {
+    this.pendingTotal++;
+    this.pendingPerUser.set(userId, (this.pendingPerUser.get(userId) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.pendingTotal--;
+      const left = this.pendingPerUser.get(userId)! - 1;
+      if (left > 0) this.pendingPerUser.set(userId, left);
+      else this.pendingPerUser.delete(userId);
+    };
   }
 
   private async burn(ticket: string, reason: string): Promise<Admission> {
