@@ -32,11 +32,9 @@ export class UpgradeGate {
   private readonly pendingPerUser = new Map<string, number>();
 
   async admit(req: IncomingMessage, url: URL): Promise<Admission> {
-    if (this.drain.draining) return { ok: false, status: 503, reason: 'shutting down' };
-    const { maxConnections, allowedOrigins, maxConnectionsPerUser } = this.config;
-    if (maxConnections > 0 && this.registry.size + this.pendingTotal >= maxConnections) {
-      return { ok: false, status: 503, reason: 'instance at capacity' };
-    }
+    const { allowedOrigins, maxConnectionsPerUser } = this.config;
+    const unavailable = this.unavailable();
+    if (unavailable) return unavailable;
     const origin = req.headers.origin;
     if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
       return { ok: false, status: 403, reason: 'origin not allowed' };
@@ -45,6 +43,9 @@ export class UpgradeGate {
     if (!ticket) return { ok: false, status: 401, reason: 'missing ticket' };
     const userId = await this.tickets.peek(ticket);
     if (!userId) return this.burn(ticket, 'unknown, expired or used ticket');
+    // checked again: other upgrades may have been admitted while the ticket store answered
+    const full = this.unavailable();
+    if (full) return full;
     if (this.registry.openCount(userId) + (this.pendingPerUser.get(userId) ?? 0) >= maxConnectionsPerUser) {
       return { ok: false, status: 429, reason: 'too many connections for this user' };
     }
@@ -58,6 +59,15 @@ export class UpgradeGate {
       return this.burn(ticket, 'unknown, expired or used ticket');
     }
     return { ok: true, userId, release };
+  }
+
+  private unavailable(): Admission | undefined {
+    if (this.drain.draining) return { ok: false, status: 503, reason: 'shutting down' };
+    const { maxConnections } = this.config;
+    if (maxConnections > 0 && this.registry.size + this.pendingTotal >= maxConnections) {
+      return { ok: false, status: 503, reason: 'instance at capacity' };
+    }
+    return undefined;
   }
 
   private reserve(userId: string): () => void {
