@@ -1,0 +1,383 @@
+import { backoffDelay, type BackoffOptions } from './backoff.js';
+import { type Disconnect, reactTo } from './close-policy.js';
+import { Emitter, type Listener } from './emitter.js';
+import { HeraldError } from './errors.js';
+import type { AuthOkData, ChatData, Envelope, ErrorData, GatewayPath, NotificationData, StreamPositions } from './protocol.js';
+import { PendingRequests } from './requests.js';
+import { StreamTracker } from './streams.js';
+import { Timers } from './timers.js';
+import { discard, fetchTicket, type FetchLike, refusedStatus, socketUrl, TicketError, type WebSocketConstructor, type WebSocketLike } from './transport.js';
+
+export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed';
+
+/** Why the client asks for a token: `unauthorized` (after a 4401 or a refused JWT) wants a new one, not a cached one. */
+export interface TokenRequest {
+  reason: 'connect' | 'refresh' | 'unauthorized';
+  forceRefresh: boolean;
+}
+
+export interface HeraldClientOptions {
+  /** Herald's base URL: `https://herald.example.com` (a path prefix is kept). */
+  url: string;
+  path: GatewayPath;
+  /** Returns a user JWT; called before every connection and before the token expires. */
+  getToken: (request: TokenRequest) => string | Promise<string>;
+  /** Default: the global WebSocket. In Node < 22 pass the `ws` package's class. */
+  WebSocket?: WebSocketConstructor;
+  /** Default: the global fetch. */
+  fetch?: FetchLike;
+  backoff?: BackoffOptions;
+  /** For tests: the jitter source (default Math.random). */
+  random?: () => number;
+  /** Timeout of request(), of the ticket call, of the upgrade and of auth (default 10000 ms). */
+  requestTimeoutMs?: number;
+  /** Refresh the token this long before it expires, at most a quarter of its remaining life (default 30000 ms). */
+  refreshMarginMs?: number;
+  /** App-level ping interval (default: auth_ok.heartbeatMs). */
+  pingIntervalMs?: number;
+  /** No frame this long after a ping means the server is gone (default: min(ping interval, 10000 ms)). */
+  pongTimeoutMs?: number;
+  /** Stream positions to resume from (e.g. saved by a previous page load). */
+  recover?: Partial<StreamPositions>;
+  /** Frames over this many bytes are refused locally (default 65536, Herald's MAX_PAYLOAD_BYTES default). */
+  maxFrameBytes?: number;
+}
+
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** Consecutive failed attempts since the last auth_ok. */
+  attempt: number;
+  /** Connections established after the first one. */
+  reconnects: number;
+  /** With `reconnecting`: how long until the next attempt. */
+  delayMs?: number;
+  disconnect?: Disconnect;
+  error?: HeraldError;
+}
+
+export type HeraldEvents = {
+  state: StateChange;
+  /** Every new authenticated connection (not a token refresh). */
+  open: AuthOkData;
+  notification: NotificationData;
+  broadcast: ChatData;
+  direct: ChatData;
+  /** After a reconnect that asked for recovery; on `false`, refetch state from your backend. */
+  recovered: { recovered: boolean; streams: Partial<StreamPositions> };
+  error: HeraldError;
+  /** Every frame received (duplicate notifications excluded). */
+  message: Envelope;
+};
+
+type TimerName = 'reconnect' | 'deadline' | 'ping' | 'refresh';
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MIN_REFRESH_RETRY_MS = 500;
+
+/**
+ * One logical connection to a Herald gateway that keeps itself alive:
+ * ticket, socket, auth, reconnect with backoff (PROTOCOL §7), token refresh,
+ * stream recovery and dead-server detection. Call connect(), then close().
+ */
+export class HeraldClient {
+  private readonly events = new Emitter<HeraldEvents>();
+  private readonly requests = new PendingRequests();
+  private readonly timers = new Timers<TimerName>();
+  private readonly streams: StreamTracker;
+  private readonly WS: WebSocketConstructor;
+  private readonly fetchFn: FetchLike;
+  private readonly requestTimeoutMs: number;
+  private socket?: WebSocketLike;
+  /** Bumped by every attempt and every teardown: callbacks of an older one are ignored. */
+  private generation = 0;
+  private current: ConnectionState = 'idle';
+  private attempt = 0;
+  private reconnectCount = 0;
+  private everOpened = false;
+  private wantFreshToken = false;
+  private session?: AuthOkData;
+  private frameLimit: number;
+  private largestSent = 0;
+  private refreshSeq = 0;
+  private refreshId?: string;
+
+  constructor(private readonly options: HeraldClientOptions) {
+    const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const fetchFn = options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
+    if (!WS) throw new Error('HeraldClient: no global WebSocket here; pass options.WebSocket (e.g. the `ws` package)');
+    if (!fetchFn) throw new Error('HeraldClient: no global fetch here; pass options.fetch');
+    this.WS = WS;
+    this.fetchFn = fetchFn;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.frameLimit = options.maxFrameBytes ?? 65_536;
+    this.streams = new StreamTracker(options.recover);
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  get reconnects(): number {
+    return this.reconnectCount;
+  }
+
+  /** The authenticated connection's auth_ok (with the latest expiresAt), while open. */
+  get connection(): AuthOkData | undefined {
+    return this.session;
+  }
+
+  /** The last position seen in each stream: persist it to resume across page loads. */
+  positions(): Partial<StreamPositions> {
+    return this.streams.snapshot();
+  }
+
+  on<K extends keyof HeraldEvents>(event: K, listener: Listener<HeraldEvents[K]>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  once<K extends keyof HeraldEvents>(event: K, listener: Listener<HeraldEvents[K]>): () => void {
+    return this.events.once(event, listener);
+  }
+
+  off<K extends keyof HeraldEvents>(event: K, listener: Listener<HeraldEvents[K]>): void {
+    this.events.off(event, listener);
+  }
+
+  connect(): void {
+    if (this.current !== 'idle' && this.current !== 'closed') return;
+    this.attempt = 0;
+    void this.open();
+  }
+
+  /** Closes for good (until connect() again): no reconnect, pending requests rejected. */
+  close(): void {
+    if (this.current === 'closed' || this.current === 'idle') return;
+    this.generation++;
+    this.teardown(1000, 'client closed', new HeraldError('stopped', 'client closed'));
+    this.setState('closed');
+  }
+
+  /** Sends a frame; false when not connected. Throws `frame_too_large` for a frame Herald would close on (1009). */
+  send(type: string, data?: unknown): boolean {
+    if (this.current !== 'open') return false;
+    this.write({ type, data });
+    return true;
+  }
+
+  /** Sends a frame with an `id`; resolves with the reply (`ack`, `echo`, `pong`…), rejects on its `error` or a timeout. */
+  request(type: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<Envelope> {
+    if (this.current !== 'open') return Promise.reject(new HeraldError('not_connected', `not connected (${this.current})`));
+    const id = this.requests.nextId();
+    try {
+      this.write({ type, data, id });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.requests.wait(id, options.timeoutMs ?? this.requestTimeoutMs);
+  }
+
+  private write(frame: Envelope): void {
+    const text = JSON.stringify(frame);
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > this.frameLimit) {
+      throw new HeraldError('frame_too_large', `a ${bytes}-byte frame is over the ${this.frameLimit}-byte limit; not sent`, frame.id);
+    }
+    this.largestSent = Math.max(this.largestSent, bytes);
+    this.socket!.send(text);
+  }
+
+  private async open(): Promise<void> {
+    const gen = ++this.generation;
+    this.setState('connecting');
+    const fresh = this.wantFreshToken;
+    let token: string;
+    let ticket: string;
+    try {
+      token = await this.options.getToken({ reason: fresh ? 'unauthorized' : 'connect', forceRefresh: fresh });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.emitError(new HeraldError('token_failed', `getToken failed: ${messageOf(err)}`, undefined, undefined, { cause: err }));
+      return this.disconnected(gen, { kind: 'ticket' });
+    }
+    if (gen !== this.generation) return;
+    try {
+      ticket = await fetchTicket(this.fetchFn, this.options.url, token, this.requestTimeoutMs);
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.emitError(new HeraldError('ticket_failed', messageOf(err), undefined, undefined, { cause: err }));
+      return this.disconnected(gen, { kind: 'ticket', status: err instanceof TicketError ? err.status : undefined });
+    }
+    if (gen !== this.generation) return;
+    this.wantFreshToken = false;
+    this.largestSent = 0;
+    let ws: WebSocketLike;
+    try {
+      ws = new this.WS(socketUrl(this.options.url, this.options.path, ticket));
+    } catch (err) {
+      this.emitError(new HeraldError('connection_lost', `cannot open a WebSocket: ${messageOf(err)}`));
+      return this.disconnected(gen, { kind: 'refused' });
+    }
+    this.socket = ws;
+    let opened = false;
+    let status: number | undefined;
+    this.timers.set('deadline', this.requestTimeoutMs, () => this.disconnected(gen, { kind: 'dead' }));
+    ws.onopen = () => {
+      opened = true;
+      this.setState('authenticating');
+      this.timers.set('deadline', this.requestTimeoutMs, () => this.disconnected(gen, { kind: 'dead' }));
+      const recover = this.options.path === '/notification' ? this.streams.recover() : undefined;
+      this.write({ type: 'auth', id: 'auth', data: recover ? { token, recover } : { token } });
+    };
+    ws.onmessage = (event: { data: unknown }) => this.received(gen, event.data);
+    ws.onerror = (event: unknown) => {
+      status ??= refusedStatus(event);
+    };
+    ws.onclose = (event: { code: number; reason?: string }) =>
+      this.disconnected(gen, opened ? { kind: 'closed', code: event.code, reason: event.reason } : { kind: 'refused', status });
+  }
+
+  private received(gen: number, raw: unknown): void {
+    if (gen !== this.generation) return;
+    let frame: Envelope;
+    try {
+      frame = JSON.parse(typeof raw === 'string' ? raw : String(raw)) as Envelope;
+    } catch {
+      return this.emitError(new HeraldError('bad_json', 'Herald sent a frame that is not JSON'));
+    }
+    if (!frame || typeof frame.type !== 'string') return;
+    if (this.current === 'open') this.timers.clear('deadline');
+    if (frame.type === 'auth_ok') this.authenticated(gen, frame);
+    if (frame.type === 'notification' && !this.streams.accept(frame.data as NotificationData)) return;
+    this.events.emit('message', frame);
+    if (this.requests.settle(frame)) return;
+    switch (frame.type) {
+      case 'notification':
+        return this.events.emit('notification', frame.data as NotificationData);
+      case 'broadcast':
+      case 'direct':
+        return this.events.emit(frame.type, frame.data as ChatData);
+      case 'error': {
+        const data = (frame.data ?? {}) as Partial<ErrorData>;
+        if (frame.id !== undefined && frame.id === this.refreshId) {
+          this.refreshId = undefined;
+          this.retryRefresh(gen);
+        }
+        return this.emitError(new HeraldError(data.code ?? 'internal', data.message ?? 'error', frame.id, data.errors));
+      }
+    }
+  }
+
+  private authenticated(gen: number, frame: Envelope): void {
+    const ok = frame.data as AuthOkData;
+    if (this.current === 'open') {
+      // A refresh: only the expiry moves.
+      const previous = this.session!.expiresAt;
+      this.session = { ...this.session!, expiresAt: ok.expiresAt };
+      this.refreshId = undefined;
+      if (ok.expiresAt > previous) this.scheduleRefresh(gen);
+      else this.retryRefresh(gen);
+      return;
+    }
+    this.timers.clear('deadline');
+    this.session = ok;
+    this.attempt = 0;
+    if (this.everOpened) this.reconnectCount++;
+    this.everOpened = true;
+    this.streams.authenticated(ok);
+    this.setState('open');
+    this.events.emit('open', ok);
+    if (ok.recovered !== undefined) this.events.emit('recovered', { recovered: ok.recovered, streams: this.streams.snapshot() });
+    this.scheduleRefresh(gen);
+    this.startHeartbeat(gen, ok.heartbeatMs);
+  }
+
+  /** App-level ping (browsers cannot see protocol pings); no frame within the timeout → the server is gone. */
+  private startHeartbeat(gen: number, serverMs: number): void {
+    const interval = this.options.pingIntervalMs ?? serverMs;
+    const timeout = this.options.pongTimeoutMs ?? Math.min(interval, 10_000);
+    const tick = () => {
+      if (gen !== this.generation) return;
+      if (!this.timers.has('deadline')) {
+        this.write({ type: 'ping' });
+        this.timers.set('deadline', timeout, () => this.disconnected(gen, { kind: 'dead' }));
+      }
+      this.timers.set('ping', interval, tick);
+    };
+    this.timers.set('ping', interval, tick);
+  }
+
+  private scheduleRefresh(gen: number): void {
+    const remaining = this.session!.expiresAt - Date.now();
+    const wait = remaining - Math.min(this.options.refreshMarginMs ?? 30_000, remaining / 4);
+    if (wait > MAX_TIMER_MS) return this.timers.set('refresh', MAX_TIMER_MS, () => this.scheduleRefresh(gen));
+    this.timers.set('refresh', wait, () => void this.refresh(gen));
+  }
+
+  private async refresh(gen: number): Promise<void> {
+    let token: string;
+    try {
+      token = await this.options.getToken({ reason: 'refresh', forceRefresh: false });
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.emitError(new HeraldError('refresh_failed', `getToken failed: ${messageOf(err)}`, undefined, undefined, { cause: err }));
+      return this.retryRefresh(gen);
+    }
+    if (gen !== this.generation || this.current !== 'open') return;
+    this.refreshId = `refresh-${++this.refreshSeq}`;
+    this.write({ type: 'auth', id: this.refreshId, data: { token } });
+  }
+
+  /** Tries again while the token lives; past expiry Herald closes with 4401 and the reconnect gets a fresh token. */
+  private retryRefresh(gen: number): void {
+    const remaining = (this.session?.expiresAt ?? 0) - Date.now();
+    if (remaining <= 0) return;
+    this.timers.set('refresh', Math.max(MIN_REFRESH_RETRY_MS, remaining / 2), () => void this.refresh(gen));
+  }
+
+  private disconnected(gen: number, d: Disconnect): void {
+    if (gen !== this.generation || this.current === 'closed') return;
+    this.generation++;
+    const reaction = reactTo(d);
+    if (reaction.action === 'reconnect' && reaction.shrinkFrameLimit && this.largestSent > 0) {
+      this.frameLimit = Math.min(this.frameLimit, this.largestSent - 1);
+    }
+    this.teardown(d.kind === 'dead' ? 4000 : 1000, 'reconnecting', new HeraldError('connection_lost', 'connection lost'));
+    if (reaction.action === 'stop') {
+      const error = new HeraldError('stopped', reaction.reason);
+      this.setState('closed', { disconnect: d, error });
+      return this.emitError(error);
+    }
+    if (reaction.freshToken) this.wantFreshToken = true;
+    const immediate = reaction.delay === 'now' && this.attempt === 0;
+    const delayMs = Math.max(immediate ? 0 : backoffDelay(this.attempt, this.options.backoff, this.options.random), reaction.minDelayMs ?? 0);
+    this.attempt++;
+    this.setState('reconnecting', { delayMs, disconnect: d });
+    const next = this.generation;
+    this.timers.set('reconnect', delayMs, () => {
+      if (next === this.generation) void this.open();
+    });
+  }
+
+  private teardown(code: number, reason: string, error: HeraldError): void {
+    this.timers.clearAll();
+    if (this.socket) discard(this.socket, code, reason);
+    this.socket = undefined;
+    this.session = undefined;
+    this.refreshId = undefined;
+    this.requests.rejectAll((id) => new HeraldError(error.code, `${error.message} before a reply to ${id}`, id));
+  }
+
+  private setState(state: ConnectionState, extra: Partial<StateChange> = {}): void {
+    const previous = this.current;
+    this.current = state;
+    this.events.emit('state', { state, previous, attempt: this.attempt, reconnects: this.reconnectCount, ...extra });
+  }
+
+  private emitError(error: HeraldError): void {
+    this.events.emit('error', error);
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

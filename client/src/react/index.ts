@@ -1,0 +1,2 @@
+export { useHerald, type MessageHandler, type UseHerald, type UseHeraldOptions } from './use-herald.js';
+export { useNotifications, type UseNotifications, type UseNotificationsOptions } from './use-notifications.js';
