@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { BadRequestException, INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
-import { fieldErrors } from './protocol/envelope.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
@@ -14,13 +13,6 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useWebSocketAdapter(new HeraldWsAdapter(app));
-  app.useGlobalPipes(
-    new ValidationPipe({
-      transform: true,
-      exceptionFactory: (errors) =>
-        new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: fieldErrors(errors) }),
-    }),
-  );
   const docs = new DocumentBuilder()
     .setTitle('Herald')
     .setDescription(

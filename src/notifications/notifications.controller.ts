@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
 import { AcceptedResponse, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
 
@@ -10,6 +11,7 @@ import { NotificationsService } from './notifications.service.js';
 @ApiSecurity('api-key-bearer')
 @ApiUnauthorizedResponse({ description: 'Missing or invalid API key' })
 @UseGuards(ApiKeyGuard)
+@UsePipes(httpValidationPipe)
 @Controller()
 export class NotificationsController {
   constructor(
