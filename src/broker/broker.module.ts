@@ -1,26 +1,43 @@
-import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
 import { MemoryTicketStore, TICKETS, type TicketStore } from '../auth/ticket.store.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { BROKER, type Broker, IDEMPOTENCY, PRESENCE, type PresenceManager } from './broker.js';
+import { BROKER, type Broker, IDEMPOTENCY, type IdempotencyStore, PRESENCE, type PresenceManager } from './broker.js';
 import { MemoryBroker } from './memory.broker.js';
 import { MemoryIdempotency, MemoryPresence } from './memory.stores.js';
+import { RedisBroker } from './redis/redis.broker.js';
+import { REDIS, RedisConnection } from './redis/redis.connection.js';
+import { RedisIdempotency } from './redis/redis.idempotency.js';
+import { RedisPresence } from './redis/redis.presence.js';
+import { RedisTicketStore } from './redis/redis.ticket-store.js';
 
-/** Closes whatever backend was chosen, once, at shutdown. */
+/** How long startup waits for Redis before serving anyway (readiness stays 503 until it connects). */
+const STARTUP_REDIS_WAIT_MS = 5000;
+
+/** Waits for Redis at startup (bounded), and closes whatever backend was chosen, once, at shutdown. */
 @Injectable()
-class BrokerShutdown implements OnApplicationShutdown {
+class BrokerShutdown implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(BROKER) private readonly broker: Broker,
     @Inject(PRESENCE) private readonly presence: PresenceManager,
+    @Inject(REDIS) private readonly redis: RedisConnection | null,
   ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!(this.broker instanceof RedisBroker)) return;
+    if (!(await this.broker.whenReady(STARTUP_REDIS_WAIT_MS))) {
+      new Logger('BrokerModule').warn('Redis not reachable yet; serving with /health/ready 503 until it is');
+    }
+  }
 
   async onApplicationShutdown(): Promise<void> {
     await Promise.allSettled([this.presence.close(), this.broker.close()]);
+    await this.redis?.close();
   }
 }
 
 /**
- * Chooses the backend at startup: everything in memory without REDIS_URL.
- * Nothing outside this module knows which one runs.
+ * Chooses the backend at startup: everything in memory without REDIS_URL,
+ * everything in Redis with it (PROTOCOL §9). Nothing outside this module knows which one runs.
  */
 @Global()
 @Module({})
@@ -28,16 +45,32 @@ export class BrokerModule {
   static forRoot(): DynamicModule {
     const providers: Provider[] = [
       {
-        provide: BROKER,
+        provide: REDIS,
         inject: [HERALD_CONFIG],
-        useFactory: (c: HeraldConfig): Broker => new MemoryBroker(c.historySize, c.historyTtlMs),
+        useFactory: (c: HeraldConfig) => (c.redisUrl ? new RedisConnection(c.redisUrl, c.redisKeyPrefix) : null),
       },
-      { provide: PRESENCE, useFactory: (): PresenceManager => new MemoryPresence() },
-      { provide: IDEMPOTENCY, useFactory: () => new MemoryIdempotency() },
+      {
+        provide: BROKER,
+        inject: [HERALD_CONFIG, REDIS],
+        useFactory: (c: HeraldConfig, r: RedisConnection | null): Broker =>
+          r ? new RedisBroker(r, c.historySize, c.historyTtlMs) : new MemoryBroker(c.historySize, c.historyTtlMs),
+      },
+      {
+        provide: PRESENCE,
+        inject: [HERALD_CONFIG, REDIS],
+        useFactory: (c: HeraldConfig, r: RedisConnection | null): PresenceManager =>
+          r ? new RedisPresence(r, c.presenceTtlMs) : new MemoryPresence(),
+      },
+      {
+        provide: IDEMPOTENCY,
+        inject: [REDIS],
+        useFactory: (r: RedisConnection | null): IdempotencyStore => (r ? new RedisIdempotency(r) : new MemoryIdempotency()),
+      },
       {
         provide: TICKETS,
-        inject: [HERALD_CONFIG],
-        useFactory: (c: HeraldConfig): TicketStore => new MemoryTicketStore(c.ticketTtlMs),
+        inject: [HERALD_CONFIG, REDIS],
+        useFactory: (c: HeraldConfig, r: RedisConnection | null): TicketStore =>
+          r ? new RedisTicketStore(r, c.ticketTtlMs) : new MemoryTicketStore(c.ticketTtlMs),
       },
       BrokerShutdown,
     ];

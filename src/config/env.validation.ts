@@ -38,6 +38,8 @@ class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(1) HISTORY_SIZE = 100;
   @Transform(toInt) @IsInt() @Min(1) HISTORY_TTL_MS = 300_000;
   @Transform(toInt) @IsInt() @Min(1) IDEMPOTENCY_TTL_MS = 300_000;
+  /** Cluster presence: a dead instance's connections stop counting within this (PROTOCOL §9: at most 30 s). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(30_000) PRESENCE_TTL_MS = 25_000;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10_000;
 }
 
@@ -50,7 +52,7 @@ export const ENV_VARIABLES = [
   'SERVICE_API_KEYS', 'REDIS_URL', 'REDIS_KEY_PREFIX',
   'TICKET_TTL_MS', 'AUTH_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS', 'MAX_PAYLOAD_BYTES', 'MAX_BODY_BYTES',
   'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_USER', 'ALLOWED_ORIGINS', 'RATE_LIMIT_PER_SEC',
-  'SEND_BUFFER_MAX_BYTES', 'HISTORY_SIZE', 'HISTORY_TTL_MS', 'IDEMPOTENCY_TTL_MS', 'SHUTDOWN_TIMEOUT_MS',
+  'SEND_BUFFER_MAX_BYTES', 'HISTORY_SIZE', 'HISTORY_TTL_MS', 'IDEMPOTENCY_TTL_MS', 'PRESENCE_TTL_MS', 'SHUTDOWN_TIMEOUT_MS',
 ] as const;
 
 const splitList = (value?: string) =>
@@ -140,6 +142,7 @@ export function validateEnv(raw: Record<string, unknown>): HeraldConfig {
     historySize: env.HISTORY_SIZE,
     historyTtlMs: env.HISTORY_TTL_MS,
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
+    presenceTtlMs: env.PRESENCE_TTL_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -31,6 +31,8 @@ export interface HeraldConfig {
   historySize: number;
   historyTtlMs: number;
   idempotencyTtlMs: number;
+  /** Redis presence entries live this long unless their instance refreshes them. */
+  presenceTtlMs: number;
   shutdownTimeoutMs: number;
 }
 
