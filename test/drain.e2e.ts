@@ -1,0 +1,185 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { DrainService } from '../src/ops/drain.service.js';
+import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { eventually } from './support/e2e.js';
+import { API_KEY, connectUser, getTicket, mintToken, startHerald, upgradeStatus, type Herald } from './support/harness.js';
+
+/**
+ * A POST /notifications whose body arrives in two parts: in flight from the
+ * first write until `finish()`. Resolves `done` with the status.
+ */
+function slowNotification(baseUrl: string, userId: string) {
+  const body = JSON.stringify({ userIds: [userId], event: 'drain.test' });
+  const half = Math.floor(body.length / 2);
+  const req = request(`${baseUrl}/notifications`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': API_KEY },
+  });
+  const done = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+  });
+  req.flushHeaders();
+  req.write(body.slice(0, half));
+  return { done, finish: () => req.end(body.slice(half)), abort: () => req.destroy() };
+}
+
+const readiness = async (baseUrl: string) => (await fetch(`${baseUrl}/health/ready`)).status;
+
+/** PROTOCOL §8: SIGTERM/SIGINT drain. */
+describe('drain', () => {
+  describe('in process (DrainService)', () => {
+    let h: Herald;
+    beforeAll(async () => {
+      h = await startHerald({ SHUTDOWN_TIMEOUT_MS: '2000' });
+    });
+    afterAll(() => h.close());
+
+    it('turns readiness and upgrades 503, closes every socket with 1001, lets in-flight REST finish', async () => {
+      const drain = h.app.get(DrainService);
+      const registry = h.app.get(ConnectionRegistry);
+      const reader = await connectUser(h, '/notification', 'alice');
+      const demo = await connectUser(h, '/demo', 'bob');
+      const stuck = await connectUser(h, '/demo', 'carol');
+      // carol's client stops reading: it will never answer the close frame, so the drain cuts it after its grace
+      (stuck.client.ws as unknown as { _socket: Socket })._socket.pause();
+      const ticket = await getTicket(h, mintToken('dave'));
+      expect(await readiness(h.url)).toBe(200);
+
+      const slow = slowNotification(h.url, 'alice');
+      await eventually(() => expect(drain.requestsInFlight).toBe(1));
+      let drained = false;
+      const draining = drain.drain().then(() => (drained = true));
+
+      expect(await reader.client.closed).toEqual({ code: 1001, reason: 'shutting down' });
+      expect(await demo.client.closed).toEqual({ code: 1001, reason: 'shutting down' });
+      expect(await readiness(h.url)).toBe(503);
+      const refused = await upgradeStatus(`${h.wsUrl}/demo?ticket=${ticket}`);
+      expect(refused.status).toBe(503);
+      expect(refused.body).toMatch(/shutting down/);
+      // the stuck socket is cut once its grace (half of SHUTDOWN_TIMEOUT_MS at most) is over
+      await eventually(() => expect(registry.size).toBe(0), 2000);
+      expect(drained).toBe(false);
+
+      slow.finish();
+      expect((await slow.done).status).toBe(202);
+      await draining;
+      expect(drained).toBe(true);
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      expect(metrics).toMatch(/^herald_connection_closes_total\{gateway="notification",code="1001"\} 1$/m);
+      expect(metrics).toMatch(/^herald_connection_closes_total\{gateway="demo",code="1001"\} 2$/m);
+      expect(metrics).toMatch(/^herald_connections\{gateway="demo"\} 0$/m);
+    });
+  });
+
+  describe('in process (app.close)', () => {
+    it('closes open sockets with 1001 when the app is closed without a signal', async () => {
+      const h = await startHerald({ SHUTDOWN_TIMEOUT_MS: '2000' });
+      const { client } = await connectUser(h, '/demo', 'erin');
+      const closing = h.close();
+      expect(await client.closed).toEqual({ code: 1001, reason: 'shutting down' });
+      await closing;
+    });
+  });
+
+  describe('a real process (node dist/main.js)', () => {
+    const root = process.cwd();
+    const main = join(root, 'dist', 'main.js');
+
+    /** Builds dist/ when it is missing or older than a source file, so the child runs the code under test. */
+    beforeAll(() => {
+      const newest = (dir: string): number =>
+        Math.max(
+          0,
+          ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+            e.isDirectory() ? newest(join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(join(dir, e.name)).mtimeMs : 0,
+          ),
+        );
+      if (!existsSync(main) || statSync(main).mtimeMs < newest(join(root, 'src'))) {
+        execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+      }
+    }, 120_000);
+
+    /** Starts Herald on a free port; resolves once it logged its URL. */
+    async function spawnHerald(env: Record<string, string>) {
+      const child = spawn(process.execPath, [main], {
+        cwd: root,
+        env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const lines: string[] = [];
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+        child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+      );
+      const url = await new Promise<string>((resolve, reject) => {
+        let buffered = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString();
+          const parts = buffered.split('\n');
+          buffered = parts.pop()!;
+          for (const line of parts) {
+            lines.push(line);
+            const match = /Herald listening on (http:\/\/[^\s]+)/.exec(line);
+            if (match) resolve(match[1]);
+          }
+        });
+        child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+        exited.then(({ code }) => reject(new Error(`herald exited with ${code}: ${lines.join('\n')}`)));
+      });
+      const herald = { url, wsUrl: url.replace('http', 'ws'), logs: lines } as unknown as Herald;
+      return { child, url, herald, exited, lines };
+    }
+
+    const children: ChildProcess[] = [];
+    afterAll(() => children.forEach((c) => c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')));
+
+    it('on SIGTERM: 503s, 1001 for every socket, in-flight REST finishes, exit 0 within SHUTDOWN_TIMEOUT_MS', async () => {
+      const timeout = 4000;
+      const { child, url, herald, exited, lines } = await spawnHerald({ SHUTDOWN_TIMEOUT_MS: String(timeout) });
+      children.push(child);
+      const clients = await Promise.all(['a', 'b', 'a'].map((u, i) => connectUser(herald, i === 1 ? '/notification' : '/demo', u)));
+      const ticket = await getTicket(herald, mintToken('late'));
+      const slow = slowNotification(url, 'b');
+      // in flight once Herald has parsed its headers; this round trip on another connection gives it time to
+      expect(await readiness(url)).toBe(200);
+
+      const signalled = Date.now();
+      child.kill('SIGTERM');
+      for (const { client } of clients) expect(await client.closed).toEqual({ code: 1001, reason: 'shutting down' });
+      expect(await readiness(url)).toBe(503);
+      expect((await upgradeStatus(`${herald.wsUrl}/demo?ticket=${ticket}`)).status).toBe(503);
+      slow.finish();
+      expect((await slow.done).status).toBe(202);
+
+      const exit = await exited;
+      expect(exit.code).toBe(0);
+      expect(exit.at - signalled).toBeLessThan(timeout);
+      const events = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { event?: string; msg?: string });
+      expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(['drain.start', 'drain.done']));
+    });
+
+    it('on SIGINT with a request that never finishes: still exits within SHUTDOWN_TIMEOUT_MS', async () => {
+      const timeout = 1500;
+      const { child, url, exited } = await spawnHerald({ SHUTDOWN_TIMEOUT_MS: String(timeout) });
+      children.push(child);
+      const hanging = slowNotification(url, 'nobody');
+      const outcome = hanging.done.then(() => 'answered', () => 'cut');
+      expect(await readiness(url)).toBe(200);
+      const signalled = Date.now();
+      child.kill('SIGINT');
+      const exit = await exited;
+      // the drain gives up on the request shortly before the deadline and cuts it, so the exit is still clean
+      expect(exit.code).toBe(0);
+      expect(exit.at - signalled).toBeLessThan(timeout);
+      expect(await outcome).toBe('cut');
+    });
+  });
+});
