@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { AccessLog } from './access-log.js';
 import { Connection, GatewayName } from './connection.js';
@@ -16,7 +17,10 @@ export class ConnectionLifecycle {
   private readonly log = new Logger('ConnectionLifecycle');
   private readonly hooks = {
     slowConsumer: () => this.metrics.kills.inc({ reason: 'slow_consumer' }),
-    errorSent: (code: string) => this.metrics.errors.inc({ code }),
+    errorSent: (code: string, conn: Connection) => {
+      this.metrics.errors.inc({ code });
+      this.metrics.messagesOut.inc({ gateway: conn.gateway, type: 'error' });
+    },
   };
 
   constructor(
@@ -70,11 +74,18 @@ export class ConnectionLifecycle {
     this.registry.remove(conn);
     const code = conn.closeCode ?? peerCode;
     this.metrics.connections.dec({ gateway: conn.gateway });
-    this.metrics.closes.inc({ gateway: conn.gateway, code: String(code) });
+    this.metrics.closes.inc({ gateway: conn.gateway, code: closeCodeLabel(code) });
     if (conn.authenticated) {
       this.presence.remove(conn.userId!, conn.id).catch((err) => this.log.warn({ err, connectionId: conn.id }, 'presence remove failed'));
     }
     const byServer = conn.closeCode !== undefined;
     this.access.closed(conn, code, byServer ? 'server' : 'client', byServer ? conn.closeReason! : peerReason);
   }
+}
+
+const HERALD_CODES = new Set<number>(Object.values(CloseCode));
+
+/** Peers choose their own close codes (3000-4999): anything but the standard and Herald's own is `other`, to bound the label. */
+function closeCodeLabel(code: number): string {
+  return code <= 1015 || HERALD_CODES.has(code) ? String(code) : 'other';
 }

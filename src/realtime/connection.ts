@@ -25,7 +25,7 @@ export interface ConnectionInit {
 /** What a connection reports to metrics without knowing about them. */
 export interface ConnectionHooks {
   slowConsumer(conn: Connection): void;
-  errorSent(code: string): void;
+  errorSent(code: string, conn: Connection): void;
 }
 
 const OPEN = 1;
@@ -101,7 +101,7 @@ export class Connection {
   }
 
   sendError(error: HeraldWsException, id?: string): boolean {
-    this.hooks.errorSent(error.code);
+    this.hooks.errorSent(error.code, this);
     return this.send(encodeError(error, id));
   }
 
