@@ -1,0 +1,70 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MAIN = join(ROOT, 'dist', 'main.js');
+
+const newestTs = (dir: string): number =>
+  Math.max(
+    0,
+    ...readdirSync(dir, { withFileTypes: true }).map((e) =>
+      e.isDirectory() ? newestTs(join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(join(dir, e.name)).mtimeMs : 0,
+    ),
+  );
+
+/** `npm run build`, skipped when dist/main.js is newer than every source file, so a child runs the code under test. */
+export function ensureBuilt(): void {
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= newestTs(join(ROOT, 'src'))) return;
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+}
+
+export interface MainProcess {
+  child: ChildProcess;
+  stdout: string[];
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first stdout line matching `pattern`; rejects if the process exits first. */
+  line(pattern: RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** Runs `node dist/main.js` with only PATH and `env`: nothing leaks in from the test's own environment. */
+export function runMain(env: Record<string, string>): MainProcess {
+  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const waiters: Array<() => void> = [];
+  const collect = (into: string[]) => {
+    let rest = '';
+    return (chunk: Buffer) => {
+      const parts = (rest + chunk.toString()).split('\n');
+      rest = parts.pop()!;
+      into.push(...parts.filter(Boolean));
+      waiters.forEach((w) => w());
+    };
+  };
+  child.stdout!.on('data', collect(stdout));
+  child.stderr!.on('data', collect(stderr));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
+  const line = (pattern: RegExp, timeoutMs = 15_000) =>
+    new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}; stdout: ${stdout.join('\n')}`)), timeoutMs);
+      const check = () => {
+        const found = stdout.find((l) => pattern.test(l));
+        if (found) {
+          clearTimeout(timer);
+          resolve(found);
+        }
+      };
+      waiters.push(check);
+      check();
+      exited.then(({ code }) => {
+        clearTimeout(timer);
+        reject(new Error(`exited with ${code} before a line matching ${pattern}; stderr: ${stderr.join('\n')}`));
+      });
+    });
+  return { child, stdout, stderr, exited, line };
+}
