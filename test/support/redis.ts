@@ -86,8 +86,11 @@ export class ThrowawayRedis {
       stdio: 'ignore',
     });
     this.child = child;
+    let spawnError: Error | undefined;
+    child.once('error', (err) => (spawnError = err));
     const deadline = Date.now() + 5000;
     while (!(await pings(this.port))) {
+      if (spawnError) throw new Error(`cannot run redis-server (needed on PATH for the outage tests): ${spawnError.message}`);
       if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

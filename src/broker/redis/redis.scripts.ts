@@ -61,12 +61,14 @@ return redis.call('GET', KEYS[1])`;
 
 /**
  * KEYS: a user's presence sorted set (member: connection id, score: expiry ms).
- * ARGV: ttlMs, connection ids to add or refresh. Drops expired members.
+ * ARGV: ttlMs, connection ids to add or refresh. Drops expired members. The
+ * key lives as long as its longest-lived member, whichever instance wrote it.
  */
 const presenceAdd = `${NOW}
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])`;
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])))`;
 
 /** KEYS: a user's presence sorted set. Returns how many members have not expired. */
 const presenceCount = `${NOW}

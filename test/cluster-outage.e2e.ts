@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { connectUser, type Herald, postJson, startHerald, type TestClient, upgradeStatus } from './support/harness.js';
+import { requireRedis, ThrowawayRedis } from './support/redis.js';
+
+const readyStatus = async (h: Herald) => (await fetch(`${h.url}/health/ready`)).status;
+
+/** Polls `read` until it returns `want`; resolves with the milliseconds it took. */
+async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 8000): Promise<number> {
+  const started = Date.now();
+  let last: T;
+  while ((last = await read()) !== want) {
+    if (Date.now() - started > timeoutMs) throw new Error(`still ${String(last)} after ${timeoutMs} ms, want ${String(want)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
+
+/** Resolves with the response and how long it took. */
+async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = Date.now();
+  const result = await call();
+  return { result, ms: Date.now() - started };
+}
+
+/**
+ * PROTOCOL §9 through Redis failures, each test on its own throwaway
+ * `redis-server` so that it can be killed, paused and restarted.
+ */
+describe('cluster mode through Redis outages', () => {
+  const cleanup: Array<() => Promise<void> | void> = [];
+  const clients: TestClient[] = [];
+
+  async function cluster(extraArgs?: string[]) {
+    const redis = await ThrowawayRedis.start(extraArgs);
+    cleanup.push(() => redis.stop());
+    const env = { REDIS_URL: redis.url };
+    const [a, b] = await Promise.all([startHerald(env), startHerald(env)]);
+    cleanup.push(() => a.close(), () => b.close());
+    return { redis, a, b };
+  }
+  const connect = async (...args: Parameters<typeof connectUser>) => {
+    const result = await connectUser(...args);
+    clients.push(result.client);
+    return result;
+  };
+
+  beforeAll(() => requireRedis());
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    for (const step of cleanup.splice(0).reverse()) await step();
+  });
+
+  it('answers 503 while Redis is down, keeps sockets open, and works again after a data-less restart', async () => {
+    const { redis, a, b } = await cluster();
+    const watcher = await connect(b, '/notification', 'outage-user');
+    const demo = await connect(b, '/demo', 'outage-demo');
+    const before = await postJson(a, '/notifications', { userIds: ['outage-user'], event: 'before' });
+    const seen = (await watcher.client.nextOfType('notification')).data;
+    expect(seen).toMatchObject({ id: before.body.id, offset: 1 });
+
+    await redis.stop('SIGKILL');
+    const notReady = await until(() => readyStatus(a), 503);
+    expect(await readyStatus(b)).toBe(503);
+
+    const publish = await timed(() => postJson(a, '/notifications', { userIds: ['outage-user'], event: 'lost' }));
+    expect(publish.result.status).toBe(503);
+    expect(publish.ms).toBeLessThan(5000);
+    expect((await postJson(b, '/notifications/broadcast', { event: 'lost' })).status).toBe(503);
+    const ticket = await fetch(`${a.url}/auth/ticket`, { method: 'POST', headers: { authorization: `Bearer ${watcher.token}` } });
+    expect(ticket.status).toBe(503);
+    const upgrade = await timed(() => upgradeStatus(`${b.wsUrl}/notification?ticket=${'x'.repeat(32)}`));
+    expect(upgrade.result.status).toBe(503);
+    expect(upgrade.ms).toBeLessThan(5000);
+    const presence = await fetch(`${a.url}/presence/outage-user`, { headers: { 'x-api-key': 'herald-dev-api-key' } });
+    expect(presence.status).toBe(503);
+    // A /demo message that cannot reach Redis is refused, never acknowledged; the socket stays.
+    const refused = await demo.client.request({ type: 'broadcast', id: 'during', data: { text: 'lost' } });
+    expect(refused).toMatchObject({ type: 'error', id: 'during', data: { code: 'internal' } });
+
+    await redis.start();
+    const backIn = await until(() => readyStatus(a), 200);
+    await until(() => readyStatus(b), 200);
+
+    // The socket opened before the outage is still there and receives again, in a new epoch.
+    expect(watcher.client.ws.readyState).toBe(WebSocket.OPEN);
+    const after = await postJson(a, '/notifications', { userIds: ['outage-user'], event: 'after' });
+    expect(after.status).toBe(202);
+    const next = (await watcher.client.nextOfType('notification')).data;
+    expect(next).toMatchObject({ id: after.body.id, offset: 1 });
+    expect(next.epoch).not.toBe(seen.epoch);
+    const sender = await connect(a, '/demo', 'outage-sender');
+    sender.client.send({ type: 'broadcast', data: { text: 'back' } });
+    expect((await demo.client.nextOfType('broadcast')).data).toEqual({ from: 'outage-sender', text: 'back' });
+
+    // History went with Redis's data: recovery says so rather than leaving a silent gap.
+    const again = await connect(a, '/notification', 'outage-user', { recover: { user: { offset: seen.offset, epoch: seen.epoch } } });
+    expect(again.authOk.data).toMatchObject({ recovered: false, streams: { user: { offset: 1, epoch: next.epoch } } });
+    expect(watcher.client.frames.filter((f) => f.type === 'error')).toEqual([]);
+    process.stdout.write(
+      `  outage: ready 503 after ${notReady} ms, REST 503 in ${publish.ms} ms, upgrade 503 in ${upgrade.ms} ms, ready 200 ${backIn} ms after restart\n`,
+    );
+  }, 30_000);
+
+  it('answers 503 within 5 s while Redis hangs, and recovers when it resumes', async () => {
+    const { redis, a } = await cluster();
+    redis.pause(true);
+    try {
+      const publish = await timed(() => postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'hung' }));
+      expect(publish.result.status).toBe(503);
+      expect(publish.ms).toBeLessThan(5000);
+      const notReady = await until(() => readyStatus(a), 503);
+      process.stdout.write(`  hang: REST 503 in ${publish.ms} ms, ready 503 after ${publish.ms + notReady} ms\n`);
+    } finally {
+      redis.pause(false);
+    }
+    await until(() => readyStatus(a), 200);
+    expect((await postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'resumed' })).status).toBe(202);
+  }, 30_000);
+
+  it('recovers across a Redis restart that kept its data (append-only file)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
+    cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { redis, a, b } = await cluster(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
+    const first = await connect(b, '/notification', 'durable');
+    await postJson(a, '/notifications', { userIds: ['durable'], event: 'one' });
+    const seen = (await first.client.nextOfType('notification')).data;
+    await first.client.close();
+    const missed = await postJson(a, '/notifications', { userIds: ['durable'], event: 'two' });
+
+    await redis.stop('SIGKILL');
+    await until(() => readyStatus(a), 503);
+    await redis.start();
+    await until(() => readyStatus(a), 200);
+
+    const again = await connect(a, '/notification', 'durable', { recover: { user: { offset: seen.offset, epoch: seen.epoch } } });
+    expect(again.authOk.data.recovered).toBe(true);
+    expect((await again.client.nextOfType('notification')).data).toMatchObject({ id: missed.body.id, offset: 2, epoch: seen.epoch });
+  }, 30_000);
+});
