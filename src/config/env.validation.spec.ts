@@ -67,6 +67,16 @@ describe('validateEnv', () => {
     expect(err.message).toContain('RATE_LIMIT_PER_SEC');
   });
 
+  it('takes a redis:// or rediss:// REDIS_URL and a PRESENCE_TTL_MS of at most 30 s', () => {
+    expect(validateEnv({ REDIS_URL: 'rediss://u:p@redis.internal:6380/2', PRESENCE_TTL_MS: '5000' })).toMatchObject({
+      redisUrl: 'rediss://u:p@redis.internal:6380/2',
+      presenceTtlMs: 5000,
+    });
+    expect(validateEnv({}).presenceTtlMs).toBe(25_000);
+    expect(thrown(() => validateEnv({ REDIS_URL: 'localhost:6379' })).message).toContain('REDIS_URL');
+    expect(thrown(() => validateEnv({ PRESENCE_TTL_MS: '60000' })).message).toContain('PRESENCE_TTL_MS');
+  });
+
   it('ignores variables it does not know', () => {
     expect(validateEnv({ PATH: '/bin', SOMETHING_ELSE: 'x' }).port).toBe(3000);
   });

@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
 import { DEV_API_KEY, DEV_JWT_SECRET, type HeraldConfig, JwtAlgorithm } from './herald-config.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -22,7 +22,7 @@ class EnvironmentVariables {
   @Transform(toInt) @IsInt() @Min(0) @Max(3600) JWT_CLOCK_TOLERANCE_SEC = 5;
   @Transform(blankToUndefined) @IsOptional() @IsString() SERVICE_API_KEYS?: string;
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() REDIS_URL?: string;
+  @Transform(blankToUndefined) @IsOptional() @IsString() @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' }) REDIS_URL?: string;
   @IsString() REDIS_KEY_PREFIX = 'herald:';
 
   @Transform(toInt) @IsInt() @Min(1) TICKET_TTL_MS = 30_000;
