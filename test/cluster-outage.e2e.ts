@@ -121,6 +121,20 @@ describe('cluster mode through Redis outages', () => {
     expect((await postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'resumed' })).status).toBe(202);
   }, 30_000);
 
+  it('starts without Redis, answers 503, and becomes ready once Redis appears', async () => {
+    const redis = await ThrowawayRedis.reserve();
+    cleanup.push(() => redis.stop());
+    const h = await startHerald({ REDIS_URL: redis.url });
+    cleanup.push(() => h.close());
+    expect(await readyStatus(h)).toBe(503);
+    expect((await postJson(h, '/notifications/broadcast', { event: 'nowhere' })).status).toBe(503);
+    await redis.start();
+    await until(() => readyStatus(h), 200);
+    const { client } = await connect(h, '/notification', 'early-bird');
+    const res = await postJson(h, '/notifications', { userIds: ['early-bird'], event: 'first' });
+    expect((await client.nextOfType('notification')).data).toMatchObject({ id: res.body.id, offset: 1 });
+  }, 30_000);
+
   it('recovers across a Redis restart that kept its data (append-only file)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'herald-redis-'));
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));

@@ -70,10 +70,15 @@ export class ThrowawayRedis {
     private readonly extraArgs: string[],
   ) {}
 
-  static async start(extraArgs: string[] = ['--save', '', '--appendonly', 'no']): Promise<ThrowawayRedis> {
-    const redis = new ThrowawayRedis(await freePort(), extraArgs);
+  static async start(extraArgs?: string[]): Promise<ThrowawayRedis> {
+    const redis = await ThrowawayRedis.reserve(extraArgs);
     await redis.start();
     return redis;
+  }
+
+  /** A free port for a Redis not started yet (`start()` it later). */
+  static async reserve(extraArgs: string[] = ['--save', '', '--appendonly', 'no']): Promise<ThrowawayRedis> {
+    return new ThrowawayRedis(await freePort(), extraArgs);
   }
 
   get url(): string {
