@@ -2,6 +2,7 @@ import { BadRequestException, HttpException, Inject, Injectable, NestMiddleware,
 import express, { type Request, type Response } from 'express';
 import { ApiKeyGuard, presentedApiKey } from '../auth/api-key.guard.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
+import { MAX_DATA_DEPTH, nestedDeeperThan } from '../protocol/envelope.js';
 
 /**
  * PROTOCOL §6 orders the answers 401, then 413, then 400. Body parsing runs
@@ -25,6 +26,11 @@ export class JsonBodyMiddleware implements NestMiddleware {
     await new Promise<void>((resolve, reject) =>
       this.parse(req, res, (err?: unknown) => (err ? reject(toHttpError(err)) : resolve())),
     );
+    // the same bound as WebSocket `data`: class-transformer recurses, and a deep body would end as a 500
+    if (nestedDeeperThan(req.body, MAX_DATA_DEPTH + 1)) {
+      const messages = [`payload must not be nested more than ${MAX_DATA_DEPTH} levels deep`];
+      throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'payload', messages }] });
+    }
     next();
   }
 }

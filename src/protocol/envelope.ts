@@ -101,8 +101,27 @@ export function parseFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boole
       id: pickId(obj.id),
     };
   }
+  if (nestedDeeperThan(obj.data, MAX_DATA_DEPTH)) {
+    const messages = [`data must not be nested more than ${MAX_DATA_DEPTH} levels deep`];
+    return { error: new HeraldWsException('invalid', 'invalid data', [{ field: 'data', messages }]), id: frame.id };
+  }
   frame.data = obj.data;
   return { frame };
+}
+
+/** Deeper `data` is refused up front: validators and encoders recurse, and would overflow the stack. */
+export const MAX_DATA_DEPTH = 64;
+
+/** Iterative, so that measuring a hostile value cannot overflow the stack itself. */
+export function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** The one encoder for outbound frames. Returns a Buffer so a fan-out reuses one copy. */
