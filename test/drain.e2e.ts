@@ -1,11 +1,10 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
-import { join } from 'node:path';
 import { DrainService } from '../src/ops/drain.service.js';
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { eventually } from './support/e2e.js';
+import { ensureBuilt, runMain } from './support/process.js';
 import { API_KEY, connectUser, getTicket, mintToken, startHerald, upgradeStatus, type Herald } from './support/harness.js';
 
 /**
@@ -91,51 +90,15 @@ describe('drain', () => {
   });
 
   describe('a real process (node dist/main.js)', () => {
-    const root = process.cwd();
-    const main = join(root, 'dist', 'main.js');
-
-    /** Builds dist/ when it is missing or older than a source file, so the child runs the code under test. */
-    beforeAll(() => {
-      const newest = (dir: string): number =>
-        Math.max(
-          0,
-          ...readdirSync(dir, { withFileTypes: true }).map((e) =>
-            e.isDirectory() ? newest(join(dir, e.name)) : e.name.endsWith('.ts') ? statSync(join(dir, e.name)).mtimeMs : 0,
-          ),
-        );
-      if (!existsSync(main) || statSync(main).mtimeMs < newest(join(root, 'src'))) {
-        execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
-      }
-    }, 120_000);
+    beforeAll(() => ensureBuilt(), 120_000);
 
     /** Starts Herald on a free port; resolves once it logged its URL. */
     async function spawnHerald(env: Record<string, string>) {
-      const child = spawn(process.execPath, [main], {
-        cwd: root,
-        env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const lines: string[] = [];
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
-        child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
-      );
-      const url = await new Promise<string>((resolve, reject) => {
-        let buffered = '';
-        child.stdout!.on('data', (chunk: Buffer) => {
-          buffered += chunk.toString();
-          const parts = buffered.split('\n');
-          buffered = parts.pop()!;
-          for (const line of parts) {
-            lines.push(line);
-            const match = /Herald listening on (http:\/\/[^\s]+)/.exec(line);
-            if (match) resolve(match[1]);
-          }
-        });
-        child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
-        exited.then(({ code }) => reject(new Error(`herald exited with ${code}: ${lines.join('\n')}`)));
-      });
-      const herald = { url, wsUrl: url.replace('http', 'ws'), logs: lines } as unknown as Herald;
-      return { child, url, herald, exited, lines };
+      const main = runMain({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+      const exited = main.exited.then((exit) => ({ ...exit, at: Date.now() }));
+      const url = /Herald listening on (http:\/\/[^\s"]+)/.exec(await main.line(/Herald listening on/))![1];
+      const herald = { url, wsUrl: url.replace('http', 'ws'), logs: main.stdout } as unknown as Herald;
+      return { child: main.child, url, herald, exited, lines: main.stdout };
     }
 
     const children: ChildProcess[] = [];
