@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { eventually, recordFrames } from './support/e2e.js';
-import { connectUser, startHerald, type Herald } from './support/harness.js';
+import { connectUser, postJson, startHerald, type Herald } from './support/harness.js';
 
 const SEND_BUFFER_MAX_BYTES = 64 * 1024;
 const TEXT = 'x'.repeat(4000);
@@ -58,5 +58,21 @@ describe('slow consumer', () => {
     (slow.client.ws as unknown as { _socket: Socket })._socket.resume();
     expect([4001, 1006]).toContain((await slow.client.closed).code);
     await Promise.all([sibling, other, sender].map(({ client }) => client.close()));
+  });
+
+  it('does not cut a reader for one frame larger than SEND_BUFFER_MAX_BYTES', async () => {
+    const tight = await startHerald({ SEND_BUFFER_MAX_BYTES: '1024' });
+    try {
+      const { client } = await connectUser(tight, '/notification', 'reader');
+      const payload = { blob: 'y'.repeat(8 * 1024) };
+      for (let i = 0; i < 3; i++) {
+        expect((await postJson(tight, '/notifications', { userIds: ['reader'], event: 'big.one', payload })).status).toBe(202);
+        expect((await client.nextOfType('notification')).data.payload).toEqual(payload);
+      }
+      expect((await client.request({ type: 'ping', id: 'p' })).type).toBe('pong');
+      await client.close();
+    } finally {
+      await tight.close();
+    }
   });
 });

@@ -89,7 +89,9 @@ export class Connection {
   /** Sends one pre-encoded frame. A consumer that stopped reading is cut, not buffered forever. */
   send(frame: Buffer): boolean {
     if (!this.isOpen) return false;
-    if (this.socket.bufferedAmount + frame.length > this.sendBufferMaxBytes) {
+    // the backlog already unsent decides, not the new frame: one frame larger than the limit
+    // (a big REST payload) must not cut every healthy reader
+    if (this.socket.bufferedAmount > this.sendBufferMaxBytes) {
       this.hooks.slowConsumer(this);
       this.kill(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return false;
