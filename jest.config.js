@@ -6,7 +6,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
-  roots: ['<rootDir>/src', '<rootDir>/test'],
+  // client/test: the @herald/client workspace's tests (SDK, React hooks in jsdom, the demo page in Chromium).
+  roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/client/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e.ts'],
   testTimeout: 20000,
 };

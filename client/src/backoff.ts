@@ -17,5 +17,7 @@ export const DEFAULT_BACKOFF: Required<BackoffOptions> = { baseMs: 500, maxMs: 3
 export function backoffDelay(attempt: number, options: BackoffOptions = {}, random: () => number = Math.random): number {
   const { baseMs, maxMs, factor } = { ...DEFAULT_BACKOFF, ...options };
   const ceiling = Math.min(maxMs, baseMs * Math.pow(factor, Math.max(0, attempt)));
-  return Math.floor(Math.min(Math.max(random(), 0), 0.999999) * ceiling);
+  const r = random();
+  const unit = Number.isFinite(r) ? Math.min(Math.max(r, 0), 0.999999) : 0;
+  return Math.floor(unit * ceiling);
 }

@@ -1,0 +1,126 @@
+import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { postJson, startHerald, type Herald } from '../../test/support/harness.js';
+import type { HeraldClient, NotificationData } from '../src/index.js';
+import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until } from './support.js';
+
+/** Kills the user's /notification sockets server-side, without a close frame (the client sees 1006). */
+function dropServerSide(h: Herald, userId: string): number {
+  const conns = h.app.get(ConnectionRegistry).ofUser(userId, 'notification');
+  for (const conn of conns) conn.socket.terminate();
+  return conns.length;
+}
+
+async function notify(h: Herald, userId: string, n: number): Promise<string> {
+  const res = await postJson(h, '/notifications', { userIds: [userId], event: 'order.updated', payload: { n } });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+async function notifyAll(h: Herald, n: number): Promise<string> {
+  const res = await postJson(h, '/notifications/broadcast', { event: 'news', payload: { n } });
+  expect(res.status).toBe(202);
+  return res.body.id;
+}
+
+const offsets = (list: NotificationData[], stream: 'user' | 'broadcast') => list.filter((n) => n.stream === stream).map((n) => n.offset);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('HeraldClient recovery across reconnects (/notification)', () => {
+  let h: Herald;
+  let client: HeraldClient;
+  beforeAll(async () => {
+    h = await startHerald();
+  });
+  afterEach(closeClients);
+  afterAll(() => h.close());
+
+  it('delivers every notification exactly once and in order across a forced disconnect', async () => {
+    const gate = new FetchGate();
+    client = nodeClient(h, '/notification', 'carol', { fetch: gate.fetch, backoff: { baseMs: 20 } });
+    const got = collect(client, 'notification');
+    const recoveries = collect(client, 'recovered');
+    client.connect();
+    await opened(client);
+    const sent: string[] = [];
+    for (let i = 1; i <= 4; i++) sent.push(await notify(h, 'carol', i));
+    sent.push(await notifyAll(h, 1));
+    await until(client, () => got.length === 5, 'the first five');
+
+    // Down: the server drops the socket and the next ticket call waits, so these are published while the client is away.
+    gate.close();
+    const down = nextEvent(client, 'state', (s) => s.state === 'reconnecting');
+    expect(dropServerSide(h, 'carol')).toBe(1);
+    expect((await down).disconnect).toMatchObject({ kind: 'closed', code: 1006 });
+    for (let i = 5; i <= 9; i++) sent.push(await notify(h, 'carol', i));
+    sent.push(await notifyAll(h, 2));
+    expect(got).toHaveLength(5);
+
+    // Back: more are published while recovery runs, racing the replay.
+    const back = opened(client);
+    gate.open();
+    const racing = [notify(h, 'carol', 10), notify(h, 'carol', 11), notifyAll(h, 3)];
+    expect((await back).recovered).toBe(true);
+    sent.push(...(await Promise.all(racing)));
+    await until(client, () => got.length === sent.length, `all ${sent.length} notifications`);
+    await client.request('ping');
+
+    expect(offsets(got, 'user')).toEqual(range(1, 11));
+    expect(offsets(got, 'broadcast')).toEqual(range(1, 3));
+    expect(new Set(got.map((n) => n.id))).toEqual(new Set(sent));
+    expect(got).toHaveLength(sent.length);
+    expect(recoveries).toHaveLength(1);
+    expect(recoveries[0]).toMatchObject({ recovered: true, streams: { user: { offset: 4 }, broadcast: { offset: 1 } } });
+    expect(client.positions()).toMatchObject({ user: { offset: 11 }, broadcast: { offset: 3 } });
+  });
+
+  it('resumes from saved positions in a new client (e.g. after a page reload)', async () => {
+    const first = nodeClient(h, '/notification', 'dave');
+    first.connect();
+    await opened(first);
+    const delivered = nextEvent(first, 'notification');
+    await notify(h, 'dave', 1);
+    await delivered;
+    const saved = first.positions();
+    first.close();
+    const missed = await notify(h, 'dave', 2);
+
+    client = nodeClient(h, '/notification', 'dave', { recover: saved });
+    const n = nextEvent(client, 'notification');
+    client.connect();
+    expect((await opened(client)).recovered).toBe(true);
+    expect(await n).toMatchObject({ id: missed, stream: 'user', payload: { n: 2 } });
+  });
+});
+
+describe('HeraldClient when history no longer covers the gap', () => {
+  let h: Herald;
+  beforeAll(async () => {
+    h = await startHerald({ HISTORY_SIZE: '2' });
+  });
+  afterEach(closeClients);
+  afterAll(() => h.close());
+
+  it('surfaces recovered: false (so the app refetches) and goes on with live notifications', async () => {
+    const gate = new FetchGate();
+    const client = nodeClient(h, '/notification', 'erin', { fetch: gate.fetch, backoff: { baseMs: 20 } });
+    client.connect();
+    await opened(client);
+    const delivered = nextEvent(client, 'notification');
+    await notify(h, 'erin', 1);
+    await delivered;
+
+    gate.close();
+    const down = nextEvent(client, 'state', (s) => s.state === 'reconnecting');
+    dropServerSide(h, 'erin');
+    await down;
+    for (let i = 2; i <= 5; i++) await notify(h, 'erin', i);
+    const recovered = nextEvent(client, 'recovered');
+    gate.open();
+    expect(await recovered).toMatchObject({ recovered: false });
+
+    const live = nextEvent(client, 'notification');
+    await notify(h, 'erin', 6);
+    expect(await live).toMatchObject({ offset: 6, payload: { n: 6 } });
+    client.close();
+  });
+});
