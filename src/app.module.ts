@@ -1,9 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BrokerModule } from './broker/broker.module.js';
 import { HeraldConfigModule } from './config/config.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { DemoPageModule } from './demo/demo-page.module.js';
 import { GatewaysModule } from './gateways/gateways.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpsModule } from './ops/ops.module.js';
@@ -34,6 +36,9 @@ export class AppModule {
         RealtimeModule,
         GatewaysModule,
         NotificationsModule,
+        AsyncApiModule,
+        // mounts nothing unless Herald runs on its development keys (demoPageEnabled)
+        DemoPageModule,
       ],
     };
   }

@@ -1,0 +1,214 @@
+import { CloseCode, TYPE_PATTERN } from '../protocol/envelope.js';
+
+/**
+ * The AsyncAPI 3 description of Herald's two WebSocket gateways (PROTOCOL.md
+ * §2–§5, §7), served at /asyncapi.json. A test compares its message types
+ * with the gateways' @SubscribeMessage handlers and with @herald/client's
+ * MESSAGE_TYPES, so the three cannot drift apart.
+ */
+
+type Schema = Record<string, unknown>;
+type Direction = 'client' | 'server';
+type Gateway = 'demo' | 'notification';
+
+interface MessageSpec {
+  type: string;
+  summary: string;
+  data?: Schema;
+  /** Whether the envelope carries `id`: a client may set it; a direct reply repeats it. */
+  id: 'optional' | 'reply' | 'none';
+}
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const str = (extra: Schema = {}) => ({ type: 'string', ...extra });
+const obj = (properties: Record<string, Schema>, required: string[] = Object.keys(properties)) => ({
+  type: 'object',
+  properties,
+  required,
+  additionalProperties: false,
+});
+
+const schemas: Record<string, Schema> = {
+  StreamPosition: obj({ offset: { type: 'integer', minimum: 0 }, epoch: str({ minLength: 1, maxLength: 128 }) }),
+  StreamPositions: obj({ user: ref('StreamPosition'), broadcast: ref('StreamPosition') }, []),
+  AuthOk: obj(
+    {
+      connectionId: str(),
+      userId: str(),
+      expiresAt: { type: 'integer', description: 'ms epoch of the JWT exp' },
+      heartbeatMs: { type: 'integer', description: 'HEARTBEAT_INTERVAL_MS: derive the app-level ping interval from it' },
+      streams: { ...ref('StreamPositions'), description: '/notification only: the last position of each stream' },
+      recovered: { type: 'boolean', description: '/notification only, when auth carried recover' },
+    },
+    ['connectionId', 'userId', 'expiresAt', 'heartbeatMs'],
+  ),
+  Chat: obj({ from: str({ description: 'sender userId' }), text: str({ minLength: 1, maxLength: 4096 }) }),
+  Notification: obj({
+    id: str({ format: 'uuid' }),
+    event: str({ pattern: TYPE_PATTERN.source }),
+    payload: { type: 'object' },
+    stream: { enum: ['user', 'broadcast'] },
+    offset: { type: 'integer', minimum: 1 },
+    epoch: str(),
+    ts: { type: 'integer', description: 'ms epoch' },
+  }),
+  Error: obj(
+    {
+      code: { enum: ['bad_json', 'binary_unsupported', 'invalid', 'unknown_type', 'unauthenticated', 'unauthorized', 'rate_limited', 'internal'] },
+      message: str(),
+      errors: { type: 'array', items: obj({ field: str(), messages: { type: 'array', items: str() } }) },
+    },
+    ['code', 'message'],
+  ),
+};
+
+const auth: MessageSpec = {
+  type: 'auth',
+  summary: 'Authenticate within AUTH_TIMEOUT_MS of opening (recover: /notification only); again later to refresh the token',
+  data: obj({ token: str({ description: 'user JWT, same sub as the ticket' }), recover: ref('StreamPositions') }, ['token']),
+  id: 'optional',
+};
+const ping: MessageSpec = { type: 'ping', summary: 'App-level liveness check, answered with pong', id: 'optional' };
+const authOk: MessageSpec = { type: 'auth_ok', summary: 'auth accepted (first auth or refresh)', data: ref('AuthOk'), id: 'reply' };
+const pong: MessageSpec = { type: 'pong', summary: 'Answer to ping', id: 'reply' };
+const error: MessageSpec = { type: 'error', summary: 'A message was refused; carries the id of the message it answers', data: ref('Error'), id: 'reply' };
+
+const MESSAGES: Record<Gateway, Record<Direction, MessageSpec[]>> = {
+  demo: {
+    client: [
+      auth,
+      ping,
+      { type: 'echo', summary: 'Sent back to the sender', data: {}, id: 'optional' },
+      { type: 'broadcast', summary: 'To every authenticated /demo connection, sender included', data: obj({ text: str({ minLength: 1, maxLength: 4096 }) }), id: 'optional' },
+      {
+        type: 'direct',
+        summary: 'To every /demo connection of user `to`',
+        data: obj({ to: str({ minLength: 1, maxLength: 256 }), text: str({ minLength: 1, maxLength: 4096 }) }),
+        id: 'optional',
+      },
+    ],
+    server: [
+      authOk,
+      pong,
+      { type: 'echo', summary: 'The data of an echo, to its sender', data: {}, id: 'reply' },
+      { type: 'ack', summary: 'A broadcast or direct with an id was accepted for delivery', id: 'reply' },
+      { type: 'broadcast', summary: 'A broadcast from a user', data: ref('Chat'), id: 'none' },
+      { type: 'direct', summary: 'A direct message to this user', data: ref('Chat'), id: 'none' },
+      error,
+    ],
+  },
+  notification: {
+    client: [auth, ping],
+    server: [
+      authOk,
+      pong,
+      { type: 'notification', summary: 'A notification of the user or broadcast stream, in offset order', data: ref('Notification'), id: 'none' },
+      error,
+    ],
+  },
+};
+
+/** Which server messages answer a client message directly (AsyncAPI `reply`). */
+const REPLIES: Record<string, string[]> = {
+  auth: ['auth_ok', 'error'],
+  ping: ['pong', 'error'],
+  echo: ['echo', 'error'],
+  broadcast: ['ack', 'error'],
+  direct: ['ack', 'error'],
+};
+
+export const CLOSE_CODES = [
+  { code: CloseCode.GOING_AWAY, meaning: 'the instance is shutting down', client: 'reconnect at once, with recovery' },
+  { code: CloseCode.MESSAGE_TOO_BIG, meaning: 'a frame over MAX_PAYLOAD_BYTES', client: 'do not send it again' },
+  { code: CloseCode.HEARTBEAT_TIMEOUT, meaning: 'no pong since the last heartbeat ping (usually seen as 1006)', client: 'reconnect with backoff' },
+  { code: CloseCode.SLOW_CONSUMER, meaning: 'more than SEND_BUFFER_MAX_BYTES unsent (usually seen as 1006)', client: 'reconnect, with recovery' },
+  { code: CloseCode.UNAUTHORIZED, meaning: 'unauthorized, or the JWT expired', client: 'get a fresh JWT and ticket, then reconnect' },
+  { code: CloseCode.AUTH_TIMEOUT, meaning: 'no auth within AUTH_TIMEOUT_MS', client: 'reconnect' },
+  { code: CloseCode.RATE_LIMITED, meaning: 'far over the rate limit', client: 'reconnect after a pause' },
+];
+
+const UPGRADE_REFUSALS = [
+  { status: 404, when: 'the path is not a gateway' },
+  { status: 503, when: 'the instance is at MAX_CONNECTIONS or shutting down' },
+  { status: 403, when: 'ALLOWED_ORIGINS is set and Origin is not in it' },
+  { status: 401, when: 'the ticket is missing, unknown, expired or already used' },
+  { status: 429, when: "the ticket's user holds MAX_CONNECTIONS_PER_USER connections on this instance" },
+];
+
+const key = (dir: Direction, type: string) => `${dir}_${type}`;
+
+function message(spec: MessageSpec, dir: Direction): Schema {
+  const properties: Record<string, Schema> = { type: { type: 'string', const: spec.type } };
+  if (spec.data) properties.data = spec.data;
+  if (spec.id !== 'none') properties.id = str({ maxLength: 64, description: spec.id === 'reply' ? 'the id of the message answered' : 'chosen by the client' });
+  return {
+    name: spec.type,
+    title: `${spec.type} (${dir === 'client' ? 'client → Herald' : 'Herald → client'})`,
+    summary: spec.summary,
+    contentType: 'application/json',
+    payload: { type: 'object', properties, required: spec.data && spec.type !== 'echo' ? ['type', 'data'] : ['type'] },
+  };
+}
+
+/** Builds the document; `host` is what the client connected to (the Host header). */
+export function asyncApiDocument(host = 'localhost:3000'): Record<string, unknown> {
+  const channels: Record<string, unknown> = {};
+  const operations: Record<string, unknown> = {};
+  const messages: Record<string, Schema> = {};
+  for (const gateway of ['demo', 'notification'] as const) {
+    const channelMessages: Record<string, unknown> = {};
+    for (const dir of ['client', 'server'] as const) {
+      for (const spec of MESSAGES[gateway][dir]) {
+        messages[`${gateway}_${key(dir, spec.type)}`] = message(spec, dir);
+        channelMessages[key(dir, spec.type)] = { $ref: `#/components/messages/${gateway}_${key(dir, spec.type)}` };
+      }
+    }
+    const msgRef = (dir: Direction, type: string) => ({ $ref: `#/channels/${gateway}/messages/${key(dir, type)}` });
+    channels[gateway] = {
+      address: `/${gateway}`,
+      title: `/${gateway}`,
+      description:
+        gateway === 'demo'
+          ? 'Individual and broadcast messages between users (PROTOCOL §4).'
+          : 'Server push with per-stream offsets, epochs and recovery (PROTOCOL §5).',
+      messages: channelMessages,
+      bindings: {
+        ws: { method: 'GET', query: obj({ ticket: str({ minLength: 22, description: 'one-time ticket from POST /auth/ticket' }) }), bindingVersion: '0.1.0' },
+      },
+      'x-close-codes': CLOSE_CODES,
+      'x-upgrade-refusals': UPGRADE_REFUSALS,
+    };
+    for (const spec of MESSAGES[gateway].client) {
+      operations[`${gateway}_receive_${spec.type}`] = {
+        action: 'receive',
+        channel: { $ref: `#/channels/${gateway}` },
+        summary: spec.summary,
+        messages: [msgRef('client', spec.type)],
+        reply: { channel: { $ref: `#/channels/${gateway}` }, messages: REPLIES[spec.type].map((t) => msgRef('server', t)) },
+      };
+    }
+    for (const spec of MESSAGES[gateway].server) {
+      operations[`${gateway}_send_${spec.type}`] = {
+        action: 'send',
+        channel: { $ref: `#/channels/${gateway}` },
+        summary: spec.summary,
+        messages: [msgRef('server', spec.type)],
+      };
+    }
+  }
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'Herald WebSocket gateways',
+      version: '1',
+      description:
+        'Every frame is one UTF-8 JSON object {type, data?, id?} in a text frame. Connect with a ticket from POST /auth/ticket, ' +
+        'then send auth. REST endpoints are described at /docs-json.',
+    },
+    servers: { herald: { host, protocol: 'ws', description: 'wss behind TLS' } },
+    defaultContentType: 'application/json',
+    channels,
+    operations,
+    components: { schemas, messages },
+  };
+}
