@@ -6,6 +6,10 @@ import { connectUser, type Herald, postJson, startHerald, type TestClient, upgra
 import { requireRedis, ThrowawayRedis } from './support/redis.js';
 
 const readyStatus = async (h: Herald) => (await fetch(`${h.url}/health/ready`)).status;
+const presenceOf = async (h: Herald, userId: string) => {
+  const res = await fetch(`${h.url}/presence/${userId}`, { headers: { 'x-api-key': 'herald-dev-api-key' } });
+  return res.status === 200 ? ((await res.json()) as { connections: number }).connections : -res.status;
+};
 
 /** Polls `read` until it returns `want`; resolves with the milliseconds it took. */
 async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 8000): Promise<number> {
@@ -36,7 +40,7 @@ describe('cluster mode through Redis outages', () => {
   async function cluster(extraArgs?: string[]) {
     const redis = await ThrowawayRedis.start(extraArgs);
     cleanup.push(() => redis.stop());
-    const env = { REDIS_URL: redis.url };
+    const env = { REDIS_URL: redis.url, PRESENCE_TTL_MS: '2000' };
     const [a, b] = await Promise.all([startHerald(env), startHerald(env)]);
     cleanup.push(() => a.close(), () => b.close());
     return { redis, a, b };
@@ -61,6 +65,7 @@ describe('cluster mode through Redis outages', () => {
     const before = await postJson(a, '/notifications', { userIds: ['outage-user'], event: 'before' });
     const seen = (await watcher.client.nextOfType('notification')).data;
     expect(seen).toMatchObject({ id: before.body.id, offset: 1 });
+    expect(await presenceOf(a, 'outage-user')).toBe(1);
 
     await redis.stop('SIGKILL');
     const notReady = await until(() => readyStatus(a), 503);
@@ -75,8 +80,7 @@ describe('cluster mode through Redis outages', () => {
     const upgrade = await timed(() => upgradeStatus(`${b.wsUrl}/notification?ticket=${'x'.repeat(32)}`));
     expect(upgrade.result.status).toBe(503);
     expect(upgrade.ms).toBeLessThan(5000);
-    const presence = await fetch(`${a.url}/presence/outage-user`, { headers: { 'x-api-key': 'herald-dev-api-key' } });
-    expect(presence.status).toBe(503);
+    expect(await presenceOf(a, 'outage-user')).toBe(-503);
     // A /demo message that cannot reach Redis is refused, never acknowledged; the socket stays.
     const refused = await demo.client.request({ type: 'broadcast', id: 'during', data: { text: 'lost' } });
     expect(refused).toMatchObject({ type: 'error', id: 'during', data: { code: 'internal' } });
@@ -84,6 +88,8 @@ describe('cluster mode through Redis outages', () => {
     await redis.start();
     const backIn = await until(() => readyStatus(a), 200);
     await until(() => readyStatus(b), 200);
+    // Presence went with the data; B writes its live connections back on its next refresh (TTL / 5).
+    const presenceBack = await until(() => presenceOf(a, 'outage-user'), 1, 2000);
 
     // The socket opened before the outage is still there and receives again, in a new epoch.
     expect(watcher.client.ws.readyState).toBe(WebSocket.OPEN);
@@ -101,7 +107,8 @@ describe('cluster mode through Redis outages', () => {
     expect(again.authOk.data).toMatchObject({ recovered: false, streams: { user: { offset: 1, epoch: next.epoch } } });
     expect(watcher.client.frames.filter((f) => f.type === 'error')).toEqual([]);
     process.stdout.write(
-      `  outage: ready 503 after ${notReady} ms, REST 503 in ${publish.ms} ms, upgrade 503 in ${upgrade.ms} ms, ready 200 ${backIn} ms after restart\n`,
+      `  outage: ready 503 after ${notReady} ms, REST 503 in ${publish.ms} ms, upgrade 503 in ${upgrade.ms} ms, ` +
+        `ready 200 ${backIn} ms after restart, presence back ${presenceBack} ms later\n`,
     );
   }, 30_000);
 
