@@ -15,7 +15,7 @@ const STARTUP_REDIS_WAIT_MS = 5000;
 
 /** Waits for Redis at startup (bounded), and closes whatever backend was chosen, once, at shutdown. */
 @Injectable()
-class BrokerShutdown implements OnModuleInit, OnApplicationShutdown {
+class BrokerLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(BROKER) private readonly broker: Broker,
     @Inject(PRESENCE) private readonly presence: PresenceManager,
@@ -72,7 +72,7 @@ export class BrokerModule {
         useFactory: (c: HeraldConfig, r: RedisConnection | null): TicketStore =>
           r ? new RedisTicketStore(r, c.ticketTtlMs) : new MemoryTicketStore(c.ticketTtlMs),
       },
-      BrokerShutdown,
+      BrokerLifecycle,
     ];
     return { module: BrokerModule, providers, exports: [BROKER, PRESENCE, IDEMPOTENCY, TICKETS] };
   }
