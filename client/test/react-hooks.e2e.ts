@@ -1,0 +1,121 @@
+/**
+ * @jest-environment jsdom
+ * @jest-environment-options {"customExportConditions": ["node", "node-addons"]}
+ */
+// Node export conditions: Herald runs in this process, and `ws` resolves to a stub under "browser".
+import { nodeFetch } from './jsdom-support.js';
+import { act, renderHook, waitFor } from '@testing-library/react';
+import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { API_KEY, mintToken, startHerald, type Herald } from '../../test/support/harness.js';
+import type { ChatData, WebSocketConstructor } from '../src/index.js';
+import { useHerald, useNotifications } from '../src/react/index.js';
+
+/** React's StrictMode: every effect mounts, unmounts and mounts again. */
+const strict = { reactStrictMode: true };
+
+/** jsdom's own WebSocket (browser API, not `ws`), counting how many the hooks open. */
+function countingWebSocket() {
+  const counter = { opened: 0 };
+  const Base = window.WebSocket;
+  class Counting extends Base {
+    constructor(url: string) {
+      super(url);
+      counter.opened++;
+    }
+  }
+  return { counter, WebSocket: Counting as unknown as WebSocketConstructor };
+}
+
+describe('React hooks against a real Herald (jsdom)', () => {
+  let h: Herald;
+  beforeAll(async () => {
+    h = await startHerald();
+  });
+  afterAll(() => h.close());
+
+  const registry = () => h.app.get(ConnectionRegistry);
+
+  it('useHerald under StrictMode opens one socket, sends, receives subscribed types, and closes on unmount', async () => {
+    const { counter, WebSocket } = countingWebSocket();
+    const tokens: string[] = [];
+    const { result, unmount } = renderHook(
+      () => useHerald({ url: h.url, path: '/demo', WebSocket, fetch: nodeFetch, getToken: ({ reason }) => (tokens.push(reason), mintToken('rita')) }),
+      strict,
+    );
+    await waitFor(() => expect(result.current.state).toBe('open'));
+    expect(counter.opened).toBe(1);
+    expect(tokens).toEqual(['connect']);
+    expect(registry().openCount('rita')).toBe(1);
+
+    const got: ChatData[] = [];
+    const off = result.current.subscribe('broadcast', (data: ChatData) => got.push(data));
+    await act(() => result.current.request('broadcast', { text: 'hi from a hook' }));
+    await waitFor(() => expect(got).toEqual([{ from: 'rita', text: 'hi from a hook' }]));
+    expect(result.current.send('echo', 1)).toBe(true);
+    off();
+    await act(() => result.current.request('broadcast', { text: 'not seen' }));
+    expect(got).toHaveLength(1);
+
+    unmount();
+    await waitFor(() => expect(registry().openCount('rita')).toBe(0));
+    expect(counter.opened).toBe(1);
+  });
+
+  it('useHerald with enabled: false opens nothing; enabling it connects', async () => {
+    const { counter, WebSocket } = countingWebSocket();
+    const { result, rerender, unmount } = renderHook(
+      ({ enabled }) => useHerald({ url: h.url, path: '/demo', enabled, WebSocket, fetch: nodeFetch, getToken: () => mintToken('sol') }),
+      { initialProps: { enabled: false }, ...strict },
+    );
+    await act(() => new Promise((resolve) => setTimeout(resolve, 50)));
+    expect(result.current.state).toBe('idle');
+    expect(counter.opened).toBe(0);
+    rerender({ enabled: true });
+    await waitFor(() => expect(result.current.state).toBe('open'));
+    expect(counter.opened).toBe(1);
+    unmount();
+  });
+
+  it('useNotifications lists newest first, across a server-side drop, each once, with the recovered flag', async () => {
+    const { counter, WebSocket } = countingWebSocket();
+    const { result, unmount } = renderHook(
+      () => useNotifications({ url: h.url, WebSocket, fetch: nodeFetch, getToken: () => mintToken('una'), backoff: { baseMs: 20 } }),
+      strict,
+    );
+    await waitFor(() => expect(result.current.state).toBe('open'));
+    expect(result.current.recovered).toBeUndefined();
+    const notify = async (n: number) => {
+      const res = await nodeFetch(`${h.url}/notifications`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ userIds: ['una'], event: 'order.updated', payload: { n } }),
+      });
+      expect(res.status).toBe(202);
+      return ((await res.json()) as { id: string }).id;
+    };
+    let first = '';
+    let second = '';
+    await act(async () => {
+      first = await notify(1);
+      second = await notify(2);
+    });
+    await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([second, first]));
+
+    // Drop the socket server-side and publish before the client can be back.
+    const [conn] = registry().ofUser('una', 'notification');
+    await act(async () => {
+      conn.socket.terminate();
+      await notify(3);
+    });
+    await waitFor(() => expect(result.current.reconnects).toBe(1));
+    await waitFor(() => expect(result.current.notifications.map((n) => n.payload.n)).toEqual([3, 2, 1]));
+    expect(result.current.recovered).toBe(true);
+    expect(result.current.state).toBe('open');
+    expect(counter.opened).toBe(2);
+
+    act(() => result.current.clear());
+    expect(result.current.notifications).toEqual([]);
+    unmount();
+    await waitFor(() => expect(registry().openCount('una')).toBe(0));
+  });
+});
