@@ -41,7 +41,7 @@ describe('notifications', () => {
 
     it.each(routes)('%s %s', async (method, path, body) => {
       for (const headers of [
-        {},
+        {} as Record<string, string>,
         { 'x-api-key': 'wrong' },
         { authorization: 'Bearer wrong' },
         { authorization: API_KEY }, // not a Bearer
@@ -50,7 +50,7 @@ describe('notifications', () => {
       ]) {
         expect((await call(method, path, body, headers)).status).toBe(401);
       }
-      for (const headers of [{ 'x-api-key': API_KEY }, { authorization: `Bearer ${API_KEY}` }, { 'x-api-key': 'second-key' }]) {
+      for (const headers of [{ 'x-api-key': API_KEY }, { authorization: `Bearer ${API_KEY}` }, { 'x-api-key': 'second-key' }] as Array<Record<string, string>>) {
         expect([200, 202]).toContain((await call(method, path, body, headers)).status);
       }
     });
