@@ -87,6 +87,7 @@ async function send(type, data) {
   if (!chat) return log('connect first');
   try {
     await chat.request(type, data);
+    if (type === 'direct') item($('chat'), [[`you → ${data.to}`, 'meta'], [data.text]], 'sent');
     $('text').value = '';
   } catch (err) {
     log(`${type} failed: ${err.code ?? ''} ${err.message}`);
