@@ -229,6 +229,30 @@ describe('notifications', () => {
     });
   });
 
+  it('idempotencyKey holds under concurrent requests: one id, one delivery', async () => {
+    const { client } = await connect('/notification', 'idem-race');
+    const body = { userIds: ['idem-race'], event: 'once', idempotencyKey: 'race-key' };
+    const results = await Promise.all(Array.from({ length: 8 }, () => postJson(h, '/notifications', body)));
+    expect(results.map((r) => r.status)).toEqual(Array(8).fill(202));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    expect((await client.nextOfType('notification')).data.id).toBe(results[0].body.id);
+    expect(await roundTrip(client)).toMatchObject({ type: 'pong' });
+    expect(client.frames).toEqual([]);
+  });
+
+  it('forgets an idempotencyKey after IDEMPOTENCY_TTL_MS', async () => {
+    const short = await startHerald({ IDEMPOTENCY_TTL_MS: '100' });
+    try {
+      const body = { event: 'e', idempotencyKey: 'k' };
+      const first = await postJson(short, '/notifications/broadcast', body);
+      expect((await postJson(short, '/notifications/broadcast', body)).body.id).toBe(first.body.id);
+      await new Promise((r) => setTimeout(r, 150));
+      expect((await postJson(short, '/notifications/broadcast', body)).body.id).not.toBe(first.body.id);
+    } finally {
+      await short.close();
+    }
+  });
+
   describe('GET /presence/:userId', () => {
     it('counts authenticated connections only, on both gateways', async () => {
       expect(await presence('p-user')).toEqual({ status: 200, body: { userId: 'p-user', online: false, connections: 0 } });
