@@ -4,7 +4,7 @@ import type { Envelope, HeraldClient, TokenRequest } from '../src/index.js';
 import { closeClients, collect, nextEvent, nodeClient, opened } from './support.js';
 
 /** Tokens of a few seconds: JWT `exp` has whole seconds, and JWT_CLOCK_TOLERANCE_SEC=0 makes Herald close right at expiry. */
-const SHORT_SEC = 3;
+const SHORT_SEC = 4;
 
 describe('HeraldClient token refresh (short-lived tokens)', () => {
   let h: Herald;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { HeraldClient, type ConnectionState, type HeraldClientOptions } from '../client.js';
-import type { HeraldError } from '../errors.js';
+import { HeraldError } from '../errors.js';
 import type { Envelope } from '../protocol.js';
 
 export type UseHeraldOptions = HeraldClientOptions & {
@@ -75,7 +75,7 @@ export function useHerald(options: UseHeraldOptions): UseHerald {
     (type: string, data?: unknown, opts?: { timeoutMs?: number }) =>
       clientRef.current
         ? clientRef.current.request(type, data, opts)
-        : Promise.reject(new Error('not connected')),
+        : Promise.reject(new HeraldError('not_connected', 'not connected')),
     [],
   );
   const subscribe = useCallback((type: string, handler: MessageHandler) => {
