@@ -188,7 +188,10 @@ export class HeraldClient {
     }
     if (!frame || typeof frame.type !== 'string') return;
     if (this.current === 'open') this.timers.clear('deadline');
-    if (frame.type === 'auth_ok') this.authenticated(gen, frame);
+    if (frame.type === 'auth_ok') {
+      this.authenticated(gen, frame);
+      if (gen !== this.generation) return;
+    }
     if (frame.type === 'notification' && !this.streams.accept(frame.data as NotificationData)) return;
     this.events.emit('message', frame);
     if (this.requests.settle(frame)) return;
@@ -226,11 +229,14 @@ export class HeraldClient {
     if (this.everOpened) this.reconnectCount++;
     this.everOpened = true;
     this.streams.authenticated(ok);
-    this.setState('open');
-    this.events.emit('open', ok);
-    if (ok.recovered !== undefined) this.events.emit('recovered', { recovered: ok.recovered, streams: this.streams.snapshot() });
     this.scheduleRefresh(gen);
     this.startHeartbeat(gen, ok.heartbeatMs);
+    // Listeners run last: one may close() the client, which clears what was just set up.
+    this.setState('open');
+    if (gen === this.generation) this.events.emit('open', ok);
+    if (gen === this.generation && ok.recovered !== undefined) {
+      this.events.emit('recovered', { recovered: ok.recovered, streams: this.streams.snapshot() });
+    }
   }
 
   /** App-level ping (browsers cannot see protocol pings); no frame within the timeout → the server is gone. */

@@ -152,3 +152,24 @@ describe('HeraldClient: refused upgrades', () => {
     expect(reasons).toEqual(['connect', 'unauthorized']);
   });
 });
+
+describe('HeraldClient listeners', () => {
+  let h: Herald;
+  beforeAll(async () => {
+    h = await startHerald();
+  });
+  afterEach(closeClients);
+  afterAll(() => h.close());
+
+  it('a listener may close the client from its open event: nothing keeps running', async () => {
+    const c = nodeClient(h, '/notification', 'ivy');
+    const states = collect(c, 'state');
+    c.on('open', () => c.close());
+    const closed = nextEvent(c, 'state', (s) => s.state === 'closed');
+    c.connect();
+    await closed;
+    expect(states.map((s) => s.state)).toEqual(['connecting', 'authenticating', 'open', 'closed']);
+    expect(c.connection).toBeUndefined();
+    expect(await c.request('ping').catch((e: HeraldError) => e.code)).toBe('not_connected');
+  });
+});
