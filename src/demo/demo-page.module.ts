@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import express from 'express';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
-import { RealtimeModule } from '../realtime/realtime.module.js';
+import { NotificationsModule } from '../notifications/notifications.module.js';
 import { clientBuilt, DEMO_ASSETS } from './demo-assets.js';
 import { demoPageEnabled } from './demo-page.enabled.js';
 import { devToolsRouter } from './dev-tools.router.js';
@@ -15,8 +15,7 @@ import { devToolsRouter } from './dev-tools.router.js';
  * these paths exists (404).
  */
 @Module({
-  imports: [RealtimeModule],
-  providers: [NotificationsService],
+  imports: [NotificationsModule],
 })
 export class DemoPageModule implements OnModuleInit {
   private readonly log = new Logger('DemoPage');

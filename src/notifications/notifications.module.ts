@@ -9,6 +9,7 @@ import { NotificationsService } from './notifications.service.js';
   imports: [AuthModule, RealtimeModule],
   controllers: [NotificationsController],
   providers: [NotificationsService],
+  exports: [NotificationsService],
 })
 export class NotificationsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {

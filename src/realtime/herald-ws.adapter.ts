@@ -41,8 +41,16 @@ export class HeraldWsAdapter extends WsAdapter {
     super(app);
   }
 
+  private readonly services = new Map<unknown, unknown>();
+
+  /** Providers resolved once: the adapter exists before the app is initialised, so not injected. */
+  private service<T>(token: string | symbol | (abstract new (...args: never[]) => T)): T {
+    if (!this.services.has(token)) this.services.set(token, this.app.get(token as never));
+    return this.services.get(token) as T;
+  }
+
   private get config() {
-    return this.app.get<HeraldConfig>(HERALD_CONFIG);
+    return this.service<HeraldConfig>(HERALD_CONFIG);
   }
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
@@ -81,18 +89,18 @@ export class HeraldWsAdapter extends WsAdapter {
       | (WebSocketServer & { path: string })
       | undefined;
     const refuse = (status: number, reason: string) => {
-      this.app.get(MetricsService).upgradesRefused.inc({ status: String(status) });
-      this.app.get(AccessLog).refused(req, status, reason);
+      this.service(MetricsService).upgradesRefused.inc({ status: String(status) });
+      this.service(AccessLog).refused(req, status, reason);
       refuseUpgrade(socket, status, reason);
     };
     if (!wsServer) return refuse(404, 'no gateway at this path');
-    const admission = await this.app.get(UpgradeGate).admit(req, url);
+    const admission = await this.service(UpgradeGate).admit(req, url);
     if (!admission.ok) return refuse(admission.status, admission.reason);
     try {
       if (socket.destroyed) return;
       // ws completes the handshake synchronously (no verifyClient), so the socket is registered before release.
       wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        this.app.get(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
+        this.service(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
         wsServer.emit('connection', ws, req);
       });
     } finally {
@@ -119,7 +127,7 @@ export class HeraldWsAdapter extends WsAdapter {
     // Frames that arrive during the closing handshake are neither handled nor answered.
     if (conn.closing) return false;
     if (conn.bucket.take()) return true;
-    const metrics = this.app.get(MetricsService);
+    const metrics = this.service(MetricsService);
     if (conn.bucket.dropsWithin(10_000) > 4 * this.config.rateLimitPerSec) {
       metrics.kills.inc({ reason: 'rate_limit' });
       conn.close(CloseCode.RATE_LIMITED, 'rate limit exceeded');
@@ -131,14 +139,14 @@ export class HeraldWsAdapter extends WsAdapter {
 
   private async dispatch(conn: Connection, raw: Buffer, isBinary: boolean, byType: Map<string, Handler>, transform: Transform) {
     if (!conn.isOpen) return;
-    const metrics = this.app.get(MetricsService);
+    const metrics = this.service(MetricsService);
     const parsed = parseFrame(raw, isBinary);
     if ('error' in parsed) {
       conn.sendError(parsed.error, parsed.id);
       return;
     }
     const { frame } = parsed;
-    this.app.get(AccessLog).message(conn, frame.type, raw.length);
+    this.service(AccessLog).message(conn, frame.type, raw.length);
     const handler = byType.get(frame.type);
     metrics.messagesIn.inc({ gateway: conn.gateway, type: handler ? frame.type : 'unknown' });
     if (!handler) {
