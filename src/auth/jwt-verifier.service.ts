@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 
 export interface UserClaims {
@@ -17,10 +18,19 @@ export class InvalidTokenError extends Error {}
  */
 @Injectable()
 export class JwtVerifier {
+  /**
+   * Parsed once: given a string, jsonwebtoken re-parses the key on every verify
+   * (and first tries a shared secret as a PEM, throwing), a third of a ticket's cost.
+   */
+  private readonly key: KeyObject;
+
   constructor(
     private readonly jwt: JwtService,
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-  ) {}
+  ) {
+    const { secret, publicKey } = config.jwt;
+    this.key = publicKey ? createPublicKey(publicKey) : createSecretKey(Buffer.from(secret!));
+  }
 
   async verify(token: unknown): Promise<UserClaims> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
@@ -31,8 +41,8 @@ export class JwtVerifier {
     try {
       payload = await this.jwt.verifyAsync(token, {
         algorithms: jwt.algorithms,
-        secret: jwt.secret,
-        publicKey: jwt.publicKey,
+        // KeyObject is what jsonwebtoken takes; @nestjs/jwt's types only name string | Buffer
+        publicKey: this.key as unknown as string,
         ...(jwt.issuer ? { issuer: jwt.issuer } : {}),
         ...(jwt.audience ? { audience: jwt.audience } : {}),
         clockTolerance: jwt.clockToleranceSec,
