@@ -2,7 +2,7 @@ import { UseFilters, UseGuards } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
 import { type AuthFrame, WsJwtGuard } from '../auth/ws-jwt.guard.js';
-import { encode, type Reply } from '../protocol/envelope.js';
+import { type Reply } from '../protocol/envelope.js';
 import { AuthDto } from '../protocol/messages.dto.js';
 import { WsErrorFilter } from '../protocol/ws-exception.filter.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
@@ -25,7 +25,7 @@ export class NotificationGateway {
     @ConnectedSocket() client: WebSocket,
     @MessageBody() frame: AuthFrame,
     @MessageBody('data', wsValidationPipe) data: AuthDto,
-  ): Promise<Reply | undefined> {
+  ): Promise<Reply> {
     const conn = connectionOf(client)!;
     if (conn.authenticated) {
       // A refresh replays nothing; it reports where the connection's streams stand.
@@ -36,9 +36,7 @@ export class NotificationGateway {
     try {
       const ok = await this.session.authenticate(conn, frame);
       const { streams, recovered, flush } = await this.recovery.attach(conn, data.recover);
-      conn.send(encode('auth_ok', { ...ok, streams, ...(recovered === undefined ? {} : { recovered }) }, frame.id));
-      flush();
-      return undefined;
+      return { type: 'auth_ok', data: { ...ok, streams, ...(recovered === undefined ? {} : { recovered }) }, afterSend: flush };
     } catch (err) {
       conn.parked = null;
       conn.close(1011, 'could not attach streams');

@@ -49,6 +49,8 @@ export class Frame {
 export interface Reply {
   type: string;
   data?: unknown;
+  /** Runs right after the reply is sent, e.g. a replay that must follow `auth_ok`. */
+  afterSend?: () => void;
 }
 
 /** Thrown by guards, pipes and handlers; the WS exception filter turns it into an `error` frame. */

@@ -163,6 +163,7 @@ export class HeraldWsAdapter extends WsAdapter {
       if (reply?.type) {
         conn.send(encode(reply.type, reply.data, frame.id));
         metrics.messagesOut.inc({ gateway: conn.gateway, type: reply.type });
+        reply.afterSend?.();
       }
     } catch (err) {
       this.logger.error({ err, connectionId: conn.id, type: frame.type }, 'handler failed');

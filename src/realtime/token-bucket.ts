@@ -23,8 +23,9 @@ export class TokenBucket {
     const now = this.now();
     this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSec);
     this.last = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
+    // refill is fractional: without the epsilon, 10/s can come up a hair short of a whole token
+    if (this.tokens >= 1 - 1e-9) {
+      this.tokens = Math.max(0, this.tokens - 1);
       return true;
     }
     this.drops.push(now);
