@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { eventually } from './support/e2e.js';
 import { getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Herald, type TestClient } from './support/harness.js';
@@ -74,6 +75,30 @@ describe('upgrade', () => {
       const tickets = await Promise.all([getTicket(h, token), getTicket(h, token), getTicket(h, token)]);
       expect(new Set(tickets).size).toBe(3);
     });
+  });
+
+  it('answers a malformed handshake 400 and leaves its ticket usable', async () => {
+    const t = await ticket();
+    const { port } = new URL(h.url);
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path: `/demo?ticket=${t}`,
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'not-a-key' },
+      });
+      req.on('response', (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, body }));
+      });
+      req.on('upgrade', () => reject(new Error('upgraded')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatch(/handshake/);
+    expect((await status(`/demo?ticket=${t}`)).status).toBe(101);
   });
 
   it('refuses an expired ticket with 401 (TICKET_TTL_MS)', async () => {

@@ -17,8 +17,21 @@ type Handler = MessageMappingProperties;
 type Transform = (data: unknown) => Observable<unknown>;
 
 const STATUS_TEXT: Record<number, string> = {
-  401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 503: 'Service Unavailable',
 };
+
+/** The checks `ws` makes before completing a handshake, made first so a malformed one cannot use a ticket up. */
+function isWellFormedHandshake(req: http.IncomingMessage): boolean {
+  const key = req.headers['sec-websocket-key'];
+  const version = req.headers['sec-websocket-version'];
+  return (
+    req.method === 'GET' &&
+    req.headers.upgrade?.toLowerCase() === 'websocket' &&
+    typeof key === 'string' &&
+    /^[+/0-9A-Za-z]{22}==$/.test(key.trim()) &&
+    (version === '13' || version === '8')
+  );
+}
 
 /** Answers a refused upgrade with a real HTTP status and a short plain-text body. */
 export function refuseUpgrade(socket: Duplex, status: number, body: string): void {
@@ -94,6 +107,7 @@ export class HeraldWsAdapter extends WsAdapter {
       refuseUpgrade(socket, status, reason);
     };
     if (!wsServer) return refuse(404, 'no gateway at this path');
+    if (!isWellFormedHandshake(req)) return refuse(400, 'malformed WebSocket handshake');
     const admission = await this.service(UpgradeGate).admit(req, url);
     if (!admission.ok) return refuse(admission.status, admission.reason);
     try {
