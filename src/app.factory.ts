@@ -34,5 +34,8 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
       'Herald',
     );
   }
+  if (config.jwt.secret && !config.devKeys.jwt && config.jwt.secret.length < 32) {
+    logger.warn('JWT_SECRET is shorter than 32 characters: HS256 wants a secret of at least 256 bits', 'Herald');
+  }
   return app;
 }

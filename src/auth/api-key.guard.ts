@@ -9,9 +9,13 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 export function presentedApiKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ')) return auth.slice(7).trim();
-  return undefined;
+  return bearerToken(req.headers.authorization);
+}
+
+/** The credential of an `Authorization: Bearer …` header; the scheme is case-insensitive (RFC 9110 §11.1). */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^bearer +(.*)$/i.exec(authorization ?? '');
+  return match?.[1].trim() || undefined;
 }
 
 /** Service API keys (PROTOCOL §1), compared in constant time over fixed-length digests. */

@@ -1,5 +1,6 @@
 import { Controller, Headers, HttpCode, Inject, Post, UnauthorizedException } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { bearerToken } from './api-key.guard.js';
 import { JwtVerifier } from './jwt-verifier.service.js';
 import { TICKETS, type TicketStore } from './ticket.store.js';
 
@@ -25,7 +26,7 @@ export class TicketsController {
   @ApiCreatedResponse({ type: TicketResponse })
   @ApiUnauthorizedResponse({ description: 'Missing or invalid user JWT' })
   async issue(@Headers('authorization') authorization?: string): Promise<TicketResponse> {
-    const token = authorization?.startsWith('Bearer ') ? authorization.slice(7).trim() : undefined;
+    const token = bearerToken(authorization);
     let sub: string;
     try {
       sub = (await this.verifier.verify(token)).sub;

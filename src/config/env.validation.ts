@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 import { DEV_API_KEY, DEV_JWT_SECRET, type HeraldConfig, JwtAlgorithm } from './herald-config.js';
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -15,7 +15,8 @@ class EnvironmentVariables {
   @Transform(blankToUndefined) @IsOptional() @IsString() HOST?: string;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
 
-  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16) JWT_SECRET?: string;
+  // Any secret parses (PROTOCOL §8 stops the start only on values that do not); a short one is warned about at start.
+  @Transform(blankToUndefined) @IsOptional() @IsString() JWT_SECRET?: string;
   @Transform(blankToUndefined) @IsOptional() @IsString() JWT_PUBLIC_KEY?: string;
   @Transform(blankToUndefined) @IsOptional() @IsString() JWT_ISSUER?: string;
   @Transform(blankToUndefined) @IsOptional() @IsString() JWT_AUDIENCE?: string;

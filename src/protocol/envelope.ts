@@ -1,6 +1,6 @@
 import { WsException } from '@nestjs/websockets';
 import { plainToInstance } from 'class-transformer';
-import { IsOptional, IsString, Matches, MaxLength, ValidationError, validateSync } from 'class-validator';
+import { IsString, Matches, MaxLength, ValidateIf, ValidationError, validateSync } from 'class-validator';
 
 /** PROTOCOL §3: `type` and notification `event` names. */
 export const TYPE_PATTERN = /^[a-z0-9_.:-]{1,64}$/;
@@ -37,7 +37,8 @@ export class Frame {
   @Matches(TYPE_PATTERN, { message: 'type must be 1 to 64 characters of [a-z0-9_.:-]' })
   type: string;
 
-  @IsOptional()
+  // absent is fine; `null` is not a string, and must not come back as `"id":null`
+  @ValidateIf((frame: Frame) => frame.id !== undefined)
   @IsString()
   @MaxLength(64)
   id?: string;
