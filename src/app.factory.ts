@@ -26,6 +26,10 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
+  // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
+  const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
+  app.enableCors((req: { url?: string }, done: (err: null, options: object) => void) => done(null, req.url?.split('?')[0] === '/auth/ticket' ? ticketCors : { origin: false }));
   if (config.devKeys.jwt || config.devKeys.apiKeys) {
     const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
     logger.warn(

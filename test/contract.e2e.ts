@@ -304,6 +304,53 @@ describe('contract edge cases', () => {
     }
   });
 
+  it('§3 every frame Herald sends is a UTF-8 text frame', async () => {
+    const token = mintToken('texty');
+    const client = await openSocket(h, '/notification', await getTicket(h, token));
+    clients.push(client);
+    const kinds: boolean[] = [];
+    client.ws.on('message', (_d, isBinary) => kinds.push(isBinary));
+    client.send({ type: 'ping', id: 'early' }); // unauthenticated error
+    client.send('nope'); // bad_json
+    await client.request({ type: 'auth', id: 'a', data: { token } });
+    await postJson(h, '/notifications', { userIds: ['texty'], event: 'e' });
+    await client.nextOfType('notification');
+    await roundTrip(client);
+    expect(kinds.length).toBeGreaterThanOrEqual(5);
+    expect(kinds.every((binary) => binary === false)).toBe(true);
+  });
+
+  describe('CORS on POST /auth/ticket (browsers fetch their ticket cross-origin)', () => {
+    const preflight = (herald: Herald, path: string, origin: string) =>
+      fetch(`${herald.url}${path}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' } });
+
+    it('answers any origin when ALLOWED_ORIGINS is unset, and the ticket response is readable cross-origin', async () => {
+      const pre = await preflight(h, '/auth/ticket', 'https://app.example');
+      expect(pre.status).toBeLessThan(300);
+      expect(pre.headers.get('access-control-allow-origin')).toMatch(/^(\*|https:\/\/app\.example)$/);
+      expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('authorization');
+      const res = await fetch(`${h.url}/auth/ticket`, { method: 'POST', headers: { origin: 'https://app.example', authorization: `Bearer ${mintToken('alice')}` } });
+      expect(res.status).toBe(201);
+      expect(res.headers.get('access-control-allow-origin')).not.toBeNull();
+    });
+
+    it('does not open the service routes to browsers', async () => {
+      const res = await fetch(`${h.url}/presence/alice`, { headers: { origin: 'https://app.example', 'x-api-key': API_KEY } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    });
+
+    it('follows ALLOWED_ORIGINS when set', async () => {
+      const strict = await startHerald({ ALLOWED_ORIGINS: 'https://app.example' });
+      try {
+        expect((await preflight(strict, '/auth/ticket', 'https://app.example')).headers.get('access-control-allow-origin')).toBe('https://app.example');
+        expect((await preflight(strict, '/auth/ticket', 'https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+      } finally {
+        await strict.close();
+      }
+    });
+  });
+
   describe('§5 notification frames', () => {
     it('numbers the first user notification 1 and carries no top-level id', async () => {
       const { client, authOk } = await connect('/notification', 'first-one');
