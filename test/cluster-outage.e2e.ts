@@ -3,25 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connectUser, type Herald, postJson, startHerald, type TestClient, upgradeStatus } from './support/harness.js';
+import { presenceCount, until } from './support/e2e.js';
 import { requireRedis, ThrowawayRedis } from './support/redis.js';
 
 const readyStatus = async (h: Herald) => (await fetch(`${h.url}/health/ready`)).status;
-const presenceOf = async (h: Herald, userId: string) => {
-  const res = await fetch(`${h.url}/presence/${userId}`, { headers: { 'x-api-key': 'herald-dev-api-key' } });
-  return res.status === 200 ? ((await res.json()) as { connections: number }).connections : -res.status;
-};
-
-/** Polls `read` until it returns `want`; resolves with the milliseconds it took. */
-async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 8000): Promise<number> {
-  const started = Date.now();
-  let last: T;
-  while ((last = await read()) !== want) {
-    if (Date.now() - started > timeoutMs) throw new Error(`still ${String(last)} after ${timeoutMs} ms, want ${String(want)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return Date.now() - started;
-}
-
 /** Resolves with the response and how long it took. */
 async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number }> {
   const started = Date.now();
@@ -65,7 +50,7 @@ describe('cluster mode through Redis outages', () => {
     const before = await postJson(a, '/notifications', { userIds: ['outage-user'], event: 'before' });
     const seen = (await watcher.client.nextOfType('notification')).data;
     expect(seen).toMatchObject({ id: before.body.id, offset: 1 });
-    expect(await presenceOf(a, 'outage-user')).toBe(1);
+    expect(await presenceCount(a, 'outage-user')).toBe(1);
 
     await redis.stop('SIGKILL');
     const notReady = await until(() => readyStatus(a), 503);
@@ -80,7 +65,7 @@ describe('cluster mode through Redis outages', () => {
     const upgrade = await timed(() => upgradeStatus(`${b.wsUrl}/notification?ticket=${'x'.repeat(32)}`));
     expect(upgrade.result.status).toBe(503);
     expect(upgrade.ms).toBeLessThan(5000);
-    expect(await presenceOf(a, 'outage-user')).toBe(-503);
+    expect(await presenceCount(a, 'outage-user')).toBe(-503);
     // A /demo message that cannot reach Redis is refused, never acknowledged; the socket stays.
     const refused = await demo.client.request({ type: 'broadcast', id: 'during', data: { text: 'lost' } });
     expect(refused).toMatchObject({ type: 'error', id: 'during', data: { code: 'internal' } });
@@ -89,7 +74,7 @@ describe('cluster mode through Redis outages', () => {
     const backIn = await until(() => readyStatus(a), 200);
     await until(() => readyStatus(b), 200);
     // Presence went with the data; B writes its live connections back on its next refresh (TTL / 5).
-    const presenceBack = await until(() => presenceOf(a, 'outage-user'), 1, 2000);
+    const presenceBack = await until(() => presenceCount(a, 'outage-user'), 1, 2000);
 
     // The socket opened before the outage is still there and receives again, in a new epoch.
     expect(watcher.client.ws.readyState).toBe(WebSocket.OPEN);

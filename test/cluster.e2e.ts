@@ -11,6 +11,7 @@ import {
   type TestClient,
   upgradeStatus,
 } from './support/harness.js';
+import { presenceCount, until } from './support/e2e.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
 
 /** PROTOCOL §9: three instances on one Redis behave as one. */
@@ -32,19 +33,9 @@ describe('cluster mode (REDIS_URL)', () => {
     return result;
   };
   const presence = async (h: Herald, userId: string): Promise<number> => {
-    const res = await fetch(`${h.url}/presence/${encodeURIComponent(userId)}`, { headers: { 'x-api-key': 'herald-dev-api-key' } });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { connections: number }).connections;
-  };
-  /** Polls until `read` returns `want`; resolves with the milliseconds it took. */
-  const until = async <T>(read: () => Promise<T>, want: T, timeoutMs = 5000): Promise<number> => {
-    const started = Date.now();
-    let last: T;
-    while ((last = await read()) !== want) {
-      if (Date.now() - started > timeoutMs) throw new Error(`still ${String(last)} after ${timeoutMs} ms, want ${String(want)}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return Date.now() - started;
+    const count = await presenceCount(h, userId);
+    expect(count).toBeGreaterThanOrEqual(0);
+    return count;
   };
   const notify = (h: Herald, userIds: string[], payload: object = {}, extraBody: object = {}) =>
     postJson(h, '/notifications', { userIds, event: 'test.event', payload, ...extraBody });

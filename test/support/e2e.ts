@@ -1,5 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import { getTicket, JWT_SECRET, mintToken, openSocket, type Frame, type Herald, type TestClient } from './harness.js';
+import { API_KEY, authenticate, getTicket, JWT_SECRET, mintToken, openSocket, type Frame, type Herald, type TestClient } from './harness.js';
 
 /** Polls `check` until it stops throwing, for state that has no event to await (presence after a close). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000, everyMs = 20): Promise<T> {
@@ -12,6 +12,23 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 300
       await new Promise((r) => setTimeout(r, everyMs));
     }
   }
+}
+
+/** Polls `read` until it returns `want`; resolves with the milliseconds it took (a measured bound, not a sleep). */
+export async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 8000): Promise<number> {
+  const started = Date.now();
+  let last: T;
+  while ((last = await read()) !== want) {
+    if (Date.now() - started > timeoutMs) throw new Error(`still ${String(last)} after ${timeoutMs} ms, want ${String(want)}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return Date.now() - started;
+}
+
+/** `GET /presence/:userId` connections with the dev API key, or minus the HTTP status when it is not 200. */
+export async function presenceCount(h: Herald, userId: string): Promise<number> {
+  const res = await fetch(`${h.url}/presence/${encodeURIComponent(userId)}`, { headers: { 'x-api-key': API_KEY } });
+  return res.status === 200 ? ((await res.json()) as { connections: number }).connections : -res.status;
 }
 
 /** Signs an arbitrary payload (HS256 with the dev secret unless told): for claims mintToken can't express. */
@@ -50,8 +67,7 @@ export async function connectRecorded(
   const token = mintToken(userId);
   const client = await openSocket(h, path, await getTicket(h, token));
   const seen = recordFrames(client);
-  const authOk = await client.request({ type: 'auth', id: 'auth', data: { token, ...authData } });
-  if (authOk.type !== 'auth_ok') throw new Error(`auth failed: ${JSON.stringify(authOk)}`);
+  const authOk = await authenticate(client, token, authData);
   return { client, seen, authOk, token };
 }
 

@@ -136,9 +136,14 @@ export async function connectUser(
 ): Promise<{ client: TestClient; authOk: Frame; token: string }> {
   const token = mintToken(userId);
   const client = await openSocket(h, path, await getTicket(h, token));
+  return { client, authOk: await authenticate(client, token, authData), token };
+}
+
+/** Sends `auth` and resolves with its `auth_ok` (throws on anything else). */
+export async function authenticate(client: TestClient, token: string, authData: Record<string, unknown> = {}): Promise<Frame> {
   const authOk = await client.request({ type: 'auth', id: 'auth', data: { token, ...authData } });
   if (authOk.type !== 'auth_ok') throw new Error(`auth failed: ${JSON.stringify(authOk)}`);
-  return { client, authOk, token };
+  return authOk;
 }
 
 /** The HTTP status an upgrade got (or 101 when it was accepted). */
