@@ -1,0 +1,40 @@
+// REST publisher (a child of bench/run.mjs): POSTs notifications to Herald on an
+// open-loop schedule, from its own process so the server's CPU is the server's.
+import http from 'node:http';
+import { benchPayload, runSchedule } from './lib/schedule.mjs';
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(target, path, apiKey, body) {
+  return new Promise((resolve) => {
+    const data = JSON.stringify(body);
+    const req = http.request(
+      { host: target.host, port: target.port, path, method: 'POST', agent, headers: { 'x-api-key': apiKey, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(data);
+  });
+}
+
+process.on('message', async (msg) => {
+  if (msg.cmd !== 'run') return;
+  const statuses = {};
+  const pending = [];
+  const result = await runSchedule(msg, (seq, t) => {
+    const payload = benchPayload(seq, t, msg.bytes);
+    const body =
+      msg.mode === 'users'
+        ? { userIds: [`user-${Math.floor(Math.random() * msg.users)}`], event: 'bench', payload }
+        : { event: 'bench', payload };
+    const path = msg.mode === 'users' ? '/notifications' : '/notifications/broadcast';
+    pending.push(post(msg.target, path, msg.apiKey, body).then((s) => (statuses[s] = (statuses[s] ?? 0) + 1)));
+  });
+  await Promise.all(pending);
+  process.send({ cmd: 'ran', id: msg.id, statuses, accepted: statuses[202] ?? 0, ...result });
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ cmd: 'ready' });
