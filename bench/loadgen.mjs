@@ -13,7 +13,8 @@ const conns = [];
 let stats;
 const resetStats = (seqCount = 0, dedupe = true) => {
   stats = { hist: new Histogram(), received: 0, dups: 0, dedupe, lastBySeq: new Float64Array(seqCount) };
-  for (const c of conns) c.lastSeq = -1;
+  // REST publishes may be accepted out of order, so duplicates are found per sequence number, not by order
+  for (const c of conns) c.seen = dedupe ? new Uint8Array(seqCount) : null;
 };
 resetStats();
 
@@ -36,9 +37,10 @@ function onDelivery(ws, buf) {
   const seq = readInt(buf, i + BSEQ.length);
   const t = readInt(buf, buf.indexOf(BT, i) + BT.length);
   const latency = nowUs() - t;
-  if (stats.dedupe) {
-    if (seq <= ws.lastSeq) return void stats.dups++;
-    ws.lastSeq = seq;
+  const seen = ws.seen;
+  if (seen) {
+    if (seq >= seen.length || seen[seq] === 1) return void stats.dups++;
+    seen[seq] = 1;
   }
   stats.received++;
   stats.hist.record(latency);

@@ -6,16 +6,17 @@
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Clients } from './lib/measure.mjs';
-import { Child, machineInfo, rssBytes } from './lib/proc.mjs';
+import { Child, machineInfo, pin, rssBytes } from './lib/proc.mjs';
 import { Recorder } from './lib/recorder.mjs';
 import * as scenarios from './lib/scenarios.mjs';
+import { checkTargets, targetsMarkdown } from './lib/targets.mjs';
 import { writeReport, summarize } from './report.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,6 +56,7 @@ const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanou
 const twoCores = os.cpus().length >= 2;
 const SERVER_CPUS = twoCores ? '0' : undefined;
 const CLIENT_CPUS = twoCores ? `1-${os.cpus().length - 1}` : undefined;
+pin(process.pid, CLIENT_CPUS);
 const secrets = { BENCH_JWT_SECRET: 'herald-bench-secret-0123456789abcdef0123456789', BENCH_API_KEY: 'herald-bench-key' };
 const notes = [];
 const note = (text) => {
@@ -146,8 +148,12 @@ const results = {
 };
 const outDir = args.out ?? join(here, 'results', QUICK ? 'quick' : '');
 mkdirSync(outDir, { recursive: true });
+const { rows, markdown } = summarize(results);
+results.targets = checkTargets(rows);
 const written = await writeReport(results, outDir);
-console.log(`\n${summarize(results).markdown}\n`);
+const targets = `### Targets (issue #6)\n\n${targetsMarkdown(results.targets)}\n`;
+if (written.markdownPath) appendFileSync(written.markdownPath, `\n${targets}`);
+console.log(`\n${markdown}\n\n${targets}`);
 console.log(`results: ${written.jsonPath}${written.pngPaths?.length ? `, chart: ${written.pngPaths.join(', ')}` : ''}`);
 
 const problems = recorder.problems();

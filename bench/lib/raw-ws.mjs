@@ -21,7 +21,7 @@ export class RawWs {
     this.closed = false;
     this.pending = null;
     this.status = 0;
-    this.lastSeq = -1;
+    this.seen = null;
     this.tag = 0;
     const socket = (this.socket = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress }));
     socket.setNoDelay(true);
