@@ -6,6 +6,9 @@ import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 
 const OP_TEXT = 1;
+// Every socket reads into this one buffer (net's `onread`): no allocation and no
+// 'data' event per read; a partial frame left at the end is copied out.
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
 const OP_CLOSE = 8;
 const OP_PING = 9;
 
@@ -23,7 +26,12 @@ export class RawWs {
     this.status = 0;
     this.seen = null;
     this.tag = 0;
-    const socket = (this.socket = net.connect({ host: o.host, port: o.port, localAddress: o.localAddress }));
+    const socket = (this.socket = net.connect({
+      host: o.host,
+      port: o.port,
+      localAddress: o.localAddress,
+      onread: { buffer: READ_BUFFER, callback: (n, buf) => this.onData(buf.subarray(0, n)) },
+    }));
     socket.setNoDelay(true);
     socket.on('connect', () => {
       const key = randomBytes(16).toString('base64');
@@ -32,18 +40,17 @@ export class RawWs {
           `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
       );
     });
-    socket.on('data', (chunk) => this.onData(chunk));
     socket.on('error', (err) => this.end(`error: ${err.code ?? err.message}`));
     socket.on('close', () => this.end(this.open ? 'socket closed' : `refused (${this.status || 'no answer'})`));
   }
 
   onData(chunk) {
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+    const buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     let pos = 0;
     if (!this.open) {
       const head = buf.indexOf('\r\n\r\n');
-      if (head < 0) return void (this.pending = buf);
+      if (head < 0) return void (this.pending = Buffer.from(buf));
       this.status = Number(buf.toString('latin1', 9, 12));
       if (this.status !== 101) return void this.socket.destroy();
       this.open = true;
@@ -71,7 +78,7 @@ export class RawWs {
       else if (op === OP_CLOSE) this.socket.destroy();
       pos = end;
     }
-    if (pos < buf.length) this.pending = buf.subarray(pos);
+    if (pos < buf.length) this.pending = Buffer.from(buf.subarray(pos));
   }
 
   frame(opcode, payload) {
