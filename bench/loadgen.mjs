@@ -136,6 +136,13 @@ process.on('message', async (msg) => {
       const open = conns.filter((c) => !c.closed);
       return reply({ cpu: process.cpuUsage(), open: open.length, openReading: open.filter((c) => !c.paused).length });
     }
+    case 'resume': {
+      // a paused socket notices the server's close only once it reads again
+      const paused = conns.filter((c) => c.paused);
+      for (const c of paused) c.socket.resume();
+      await new Promise((resolve) => setTimeout(resolve, msg.waitMs ?? 1000));
+      return reply({ paused: paused.length, closed: paused.filter((c) => c.closed).length });
+    }
     case 'count':
       return reply({ received: stats.received });
     case 'pause': {
@@ -153,7 +160,6 @@ process.on('message', async (msg) => {
         cpu: process.cpuUsage(),
         open: open.length,
         openReading: open.filter((c) => !c.paused).length,
-        closedPaused: conns.filter((c) => c.closed && c.paused).length,
       });
     }
     case 'close':

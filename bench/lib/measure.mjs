@@ -55,6 +55,12 @@ export class Clients {
     return Promise.all(this.loadgens.map((lg) => lg.request({ cmd: 'pause', fraction })));
   }
 
+  /** Resumes the paused clients; resolves with how many of them the server had closed. */
+  async resume() {
+    const replies = await Promise.all(this.loadgens.map((lg) => lg.request({ cmd: 'resume' })));
+    return sum(replies.map((r) => r.closed));
+  }
+
   /**
    * Runs one publish schedule (`start(startAt)` kicks it off) and waits until every
    * expected delivery arrived or nothing moved for `quietMs` after the last one was due.
@@ -106,7 +112,6 @@ export class Clients {
       received,
       lost: Math.max(0, expected - received),
       dups: sum(reports.map((r) => r.dups)),
-      closedPaused: sum(reports.map((r) => r.closedPaused)),
       publish: publishResult,
       deliveriesPerSec: received / wall,
       deliveriesPerCpuSec: serverCpu > 0 ? received / serverCpu : NaN,

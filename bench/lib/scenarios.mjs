@@ -107,7 +107,7 @@ async function slow(ctx, name) {
     });
     const server = srv.proto === 'herald' ? 'herald-rest' : name;
     if (m.lost) recorder.problem(`${server} slow: ${m.lost} of ${m.expected} lost by readers`);
-    const r = { ...m, slowCut: m.closedPaused, peakRssGrowthMiB: (peak - rss0) / 2 ** 20 };
+    const r = { ...m, slowCut: await clients.resume(), peakRssGrowthMiB: (peak - rss0) / 2 ** 20 };
     recorder.measurement('slow', `N=${P.slowN}, 1% stop reading, ${P.slowBytes} B ${P.slowRate}/s`, server, r, ['p50Ms', 'p99Ms', 'p999Ms', 'lost', 'slowCut', 'peakRssGrowthMiB']);
     console.log(`  ${server} slow readers: others p99 ${m.p99Ms.toFixed(1)} ms, RSS +${r.peakRssGrowthMiB.toFixed(1)} MiB, ${r.slowCut} slow cut`);
   } finally {
