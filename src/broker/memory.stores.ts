@@ -2,23 +2,28 @@ import type { IdempotencyStore, PresenceManager } from './broker.js';
 
 /** Presence of this one instance. */
 export class MemoryPresence implements PresenceManager {
-  private readonly users = new Map<string, Set<string>>();
+  /** A user's one connection id as is; a Set only for two or more (most users hold one). */
+  private readonly users = new Map<string, string | Set<string>>();
 
   async add(userId: string, connectionId: string): Promise<void> {
-    let set = this.users.get(userId);
-    if (!set) this.users.set(userId, (set = new Set()));
-    set.add(connectionId);
+    const held = this.users.get(userId);
+    if (held === undefined) this.users.set(userId, connectionId);
+    else if (typeof held !== 'string') held.add(connectionId);
+    else if (held !== connectionId) this.users.set(userId, new Set([held, connectionId]));
   }
 
   async remove(userId: string, connectionId: string): Promise<void> {
-    const set = this.users.get(userId);
-    if (!set) return;
-    set.delete(connectionId);
-    if (set.size === 0) this.users.delete(userId);
+    const held = this.users.get(userId);
+    if (held === connectionId) this.users.delete(userId);
+    else if (held !== undefined && typeof held !== 'string') {
+      held.delete(connectionId);
+      if (held.size === 1) this.users.set(userId, held.values().next().value!);
+    }
   }
 
   async count(userId: string): Promise<number> {
-    return this.users.get(userId)?.size ?? 0;
+    const held = this.users.get(userId);
+    return held === undefined ? 0 : typeof held === 'string' ? 1 : held.size;
   }
 
   async close(): Promise<void> {}

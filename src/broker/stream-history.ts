@@ -41,7 +41,7 @@ export class StreamHistory {
   read(channel: string, now: number, sinceOffset?: number): HistoryResult {
     this.lastUsed = now;
     const cutoff = now - this.ttlMs;
-    this.entries = this.entries.filter((e) => e.ts >= cutoff);
+    if (this.entries.length > 0) this.entries = this.entries.filter((e) => e.ts >= cutoff);
     const position = { offset: this.offset, epoch: this.epoch };
     if (sinceOffset === undefined) return { position, publications: [] };
     const publications = this.entries

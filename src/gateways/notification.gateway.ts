@@ -30,7 +30,7 @@ export class NotificationGateway {
     if (conn.authenticated) {
       // A refresh replays nothing; it reports where the connection's streams stand.
       const ok = await this.session.authenticate(conn, frame);
-      return { type: 'auth_ok', data: { ...ok, streams: Object.fromEntries(conn.positions) } };
+      return { type: 'auth_ok', data: { ...ok, streams: conn.streamPositions() } };
     }
     conn.parked = [];
     try {

@@ -4,6 +4,7 @@ import { encode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { Connection, GatewayName, StreamName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
+import { textFrame } from './ws-frame.js';
 
 /** What a notification carries before the broker gives it an offset (PROTOCOL §5). */
 export interface NotificationBody {
@@ -20,10 +21,13 @@ const Channel = {
   stream: (stream: StreamName, userId?: string) => (stream === 'user' ? `n:user:${userId}` : 'n:broadcast'),
 };
 
+/** Every stream fan-out goes to `/notification` sockets. */
+const NOTIFICATION_OUT = { gateway: 'notification', type: 'notification' } as const;
+
 /**
  * The one path for every outbound message: REST or gateway → here → broker →
  * every instance's `deliver` → its local sockets. Each publication is encoded
- * once per instance and the same Buffer goes to every socket.
+ * and framed once per instance and the same bytes go to every socket.
  */
 @Injectable()
 export class BroadcastService implements OnModuleInit {
@@ -79,14 +83,31 @@ export class BroadcastService implements OnModuleInit {
    * while the connection recovers, dropped when already delivered.
    */
   deliverToStream(conn: Connection, stream: StreamName, pub: Publication, frame: Buffer): void {
-    if (conn.parked) {
+    if (this.deliverOne(conn, stream, pub, frame)) this.metrics.messagesOut.inc(NOTIFICATION_OUT);
+  }
+
+  /** The per-socket step of a fan-out: no allocation unless parked; counting is the caller's. */
+  private deliverOne(conn: Connection, stream: StreamName, pub: Publication, frame: Buffer, wire?: Buffer): boolean {
+    if (conn.parked !== null) {
       conn.parked.push(() => this.deliverToStream(conn, stream, pub, frame));
-      return;
+      return false;
     }
-    const last = conn.positions.get(stream);
-    if (last && last.epoch === pub.epoch && pub.offset! <= last.offset) return;
-    conn.positions.set(stream, { offset: pub.offset!, epoch: pub.epoch! });
-    if (conn.send(frame)) this.metrics.messagesOut.inc({ gateway: conn.gateway, type: 'notification' });
+    return conn.advance(stream, pub.offset!, pub.epoch!) && conn.send(frame, wire);
+  }
+
+  /** Encodes and frames once, writes the same bytes to every socket, counts once. */
+  private fanOutStream(conns: Iterable<Connection>, stream: StreamName, pub: Publication): void {
+    let frame: Buffer | undefined;
+    let wire: Buffer | undefined;
+    let sent = 0;
+    for (const conn of conns) {
+      if (frame === undefined) {
+        frame = this.notificationFrame(stream, pub);
+        wire = textFrame(frame);
+      }
+      if (this.deliverOne(conn, stream, pub, frame, wire)) sent++;
+    }
+    if (sent > 0) this.metrics.messagesOut.inc(NOTIFICATION_OUT, sent);
   }
 
   private async publish(channel: string, data: string, history = false): Promise<void> {
@@ -112,13 +133,9 @@ export class BroadcastService implements OnModuleInit {
   private route(pub: Publication): void {
     const { channel } = pub;
     if (channel === 'n:broadcast') {
-      const frame = this.notificationFrame('broadcast', pub);
-      for (const conn of this.registry.onGateway('notification')) this.deliverToStream(conn, 'broadcast', pub, frame);
+      this.fanOutStream(this.registry.onGateway('notification'), 'broadcast', pub);
     } else if (channel.startsWith('n:user:')) {
-      const conns = this.registry.ofUser(channel.slice('n:user:'.length), 'notification');
-      if (conns.length === 0) return;
-      const frame = this.notificationFrame('user', pub);
-      for (const conn of conns) this.deliverToStream(conn, 'user', pub, frame);
+      this.fanOutStream(this.registry.ofUser(channel.slice('n:user:'.length), 'notification'), 'user', pub);
     } else if (channel.startsWith('gw:')) {
       this.sendAll(this.registry.onGateway(channel.slice(3) as GatewayName), pub.data, 'broadcast');
     } else if (channel.startsWith('to:')) {
@@ -129,12 +146,16 @@ export class BroadcastService implements OnModuleInit {
 
   private sendAll(conns: Iterable<Connection>, data: string, kind: string): void {
     let frame: Buffer | undefined;
+    let wire: Buffer | undefined;
     let gateway: GatewayName | undefined;
     let sent = 0;
     for (const conn of conns) {
-      frame ??= Buffer.from(data);
+      if (frame === undefined) {
+        frame = Buffer.from(data);
+        wire = textFrame(frame);
+      }
       gateway = conn.gateway;
-      if (conn.send(frame)) sent++;
+      if (conn.send(frame, wire)) sent++;
     }
     if (gateway && sent > 0) this.metrics.messagesOut.inc({ gateway, type: kind }, sent);
   }

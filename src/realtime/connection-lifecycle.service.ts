@@ -6,7 +6,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { AccessLog } from './access-log.js';
-import { Connection, GatewayName } from './connection.js';
+import { Connection, connectionOf, ConnectionShared, GatewayName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { TokenBucket } from './token-bucket.js';
@@ -15,13 +15,9 @@ import { TokenBucket } from './token-bucket.js';
 @Injectable()
 export class ConnectionLifecycle {
   private readonly log = new Logger('ConnectionLifecycle');
-  private readonly hooks = {
-    slowConsumer: () => this.metrics.kills.inc({ reason: 'slow_consumer' }),
-    errorSent: (code: string, conn: Connection) => {
-      this.metrics.errors.inc({ code });
-      this.metrics.messagesOut.inc({ gateway: conn.gateway, type: 'error' });
-    },
-  };
+  private readonly shared: ConnectionShared;
+  /** One 'close' listener for every socket (`this` is the socket), not a closure per connection. */
+  private readonly onClose: (this: WebSocket, code: number, reason: Buffer) => void;
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -30,7 +26,23 @@ export class ConnectionLifecycle {
     private readonly heartbeat: HeartbeatService,
     private readonly metrics: MetricsService,
     private readonly access: AccessLog,
-  ) {}
+  ) {
+    this.shared = {
+      sendBufferMaxBytes: config.sendBufferMaxBytes,
+      hooks: {
+        slowConsumer: () => metrics.kills.inc({ reason: 'slow_consumer' }),
+        errorSent: (code: string, conn: Connection) => {
+          metrics.errors.inc({ code });
+          metrics.messagesOut.inc({ gateway: conn.gateway, type: 'error' });
+        },
+      },
+    };
+    const closed = (conn: Connection, code: number, reason: string) => this.closed(conn, code, reason);
+    this.onClose = function (this: WebSocket, code: number, reason: Buffer) {
+      const conn = connectionOf(this);
+      if (conn) closed(conn, code, reason.toString());
+    };
+  }
 
   open(socket: WebSocket, req: IncomingMessage, gateway: GatewayName, userId: string): Connection {
     const { rateLimitPerSec } = this.config;
@@ -39,14 +51,13 @@ export class ConnectionLifecycle {
       ticketUserId: userId,
       remoteAddress: req.socket.remoteAddress,
       userAgent: req.headers['user-agent'],
-      sendBufferMaxBytes: this.config.sendBufferMaxBytes,
       bucket: new TokenBucket(rateLimitPerSec, rateLimitPerSec * 2),
-      hooks: this.hooks,
+      shared: this.shared,
     });
     this.registry.add(conn);
     this.heartbeat.track(conn);
     this.metrics.connections.inc({ gateway });
-    socket.on('close', (code, reason) => this.closed(conn, code, reason.toString()));
+    socket.on('close', this.onClose);
     this.access.opened(conn);
     return conn;
   }
@@ -56,7 +67,8 @@ export class ConnectionLifecycle {
     const refresh = conn.authenticated;
     conn.expiresAt = expiresAt;
     if (!refresh) {
-      conn.userId = userId;
+      // the guard checked the JWT's sub is the ticket's user: keep one copy of the string
+      conn.userId = userId === conn.ticketUserId ? conn.ticketUserId : userId;
       conn.authenticated = true;
       this.registry.authenticate(conn);
       await this.presence.add(userId, conn.id);
@@ -69,7 +81,7 @@ export class ConnectionLifecycle {
 
   /** `code` is what the peer sent (1006: none); a close Herald started is recorded with Herald's own code. */
   private closed(conn: Connection, peerCode: number, peerReason: string): void {
-    for (const name of [...conn.timers.keys()]) conn.clearTimer(name);
+    conn.clearTimers();
     conn.parked = null;
     this.registry.remove(conn);
     const code = conn.closeCode ?? peerCode;

@@ -10,7 +10,8 @@ import { Connection, GatewayName } from './connection.js';
 export class ConnectionRegistry {
   readonly all = new Set<Connection>();
   private readonly byGateway = new Map<GatewayName, Set<Connection>>();
-  private readonly byUser = new Map<string, Set<Connection>>();
+  /** Most users hold one connection: that one is stored as is, a Set only for two or more. */
+  private readonly byUser = new Map<string, Connection | Set<Connection>>();
   /** Open sockets per ticket user, authenticated or not (the 429 limit). */
   private readonly openPerUser = new Map<string, number>();
 
@@ -21,7 +22,11 @@ export class ConnectionRegistry {
 
   authenticate(conn: Connection): void {
     addTo(this.byGateway, conn.gateway, conn);
-    addTo(this.byUser, conn.userId!, conn);
+    const userId = conn.userId!;
+    const held = this.byUser.get(userId);
+    if (held === undefined) this.byUser.set(userId, conn);
+    else if (held instanceof Set) held.add(conn);
+    else if (held !== conn) this.byUser.set(userId, new Set([held, conn]));
   }
 
   remove(conn: Connection): void {
@@ -31,7 +36,12 @@ export class ConnectionRegistry {
     else this.openPerUser.delete(conn.ticketUserId);
     if (conn.authenticated) {
       removeFrom(this.byGateway, conn.gateway, conn);
-      removeFrom(this.byUser, conn.userId!, conn);
+      const held = this.byUser.get(conn.userId!);
+      if (held === conn) this.byUser.delete(conn.userId!);
+      else if (held instanceof Set) {
+        held.delete(conn);
+        if (held.size === 1) this.byUser.set(conn.userId!, held.values().next().value!);
+      }
     }
   }
 
@@ -48,7 +58,10 @@ export class ConnectionRegistry {
   }
 
   ofUser(userId: string, gateway?: GatewayName): Connection[] {
-    const conns = [...(this.byUser.get(userId) ?? [])];
+    const held = this.byUser.get(userId);
+    if (held === undefined) return [];
+    if (!(held instanceof Set)) return gateway === undefined || held.gateway === gateway ? [held] : [];
+    const conns = [...held];
     return gateway ? conns.filter((c) => c.gateway === gateway) : conns;
   }
 
@@ -59,7 +72,7 @@ export class ConnectionRegistry {
   }
 }
 
-function addTo<K>(index: Map<K, Set<Connection>>, key: K, conn: Connection) {
+function addTo<K>(index: Map<K, Set<Connection>>, key: K, conn: Connection): void {
   let set = index.get(key);
   if (!set) index.set(key, (set = new Set()));
   set.add(conn);

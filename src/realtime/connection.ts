@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCode, encodeError, HeraldWsException } from '../protocol/envelope.js';
 import { TokenBucket } from './token-bucket.js';
+import { writeFrame } from './ws-frame.js';
 
 export type GatewayName = 'demo' | 'notification';
 export type StreamName = 'user' | 'broadcast';
@@ -11,14 +12,22 @@ export interface StreamPosition {
   epoch: string;
 }
 
+export type TimerName = 'auth' | 'expiry';
+
 export interface ConnectionInit {
   gateway: GatewayName;
   /** The user the ticket was issued to: the `auth` JWT must carry the same `sub`. */
   ticketUserId: string;
   remoteAddress?: string;
   userAgent?: string;
-  sendBufferMaxBytes: number;
   bucket: TokenBucket;
+  /** Shared by every connection: one object, not a copy per socket. */
+  shared: ConnectionShared;
+}
+
+/** What every connection of an app has in common. */
+export interface ConnectionShared {
+  sendBufferMaxBytes: number;
   hooks: ConnectionHooks;
 }
 
@@ -27,6 +36,9 @@ export interface ConnectionHooks {
   slowConsumer(conn: Connection): void;
   errorSent(code: string, conn: Connection): void;
 }
+
+/** Message handling of an idle connection: one settled promise for all of them. */
+export const IDLE_QUEUE: Promise<void> = Promise.resolve();
 
 const OPEN = 1;
 
@@ -55,18 +67,23 @@ export class Connection {
   bytesIn = 0;
   bytesOut = 0;
 
-  /** Notification streams: last offset delivered per stream, for ordering and dedupe. */
-  readonly positions = new Map<StreamName, StreamPosition>();
+  /** Notification streams: last offset delivered per stream, for ordering and dedupe (plain fields: no object per stream). */
+  private userOffset = 0;
+  private userEpoch: string | undefined = undefined;
+  private broadcastOffset = 0;
+  private broadcastEpoch: string | undefined = undefined;
   /** While non-null, live notifications are parked here (auth/recovery in progress). */
   parked: Array<() => void> | null = null;
 
   /** Per-connection timers (auth deadline, token expiry); cleared on close. */
-  readonly timers = new Map<string, NodeJS.Timeout>();
+  private authTimer?: NodeJS.Timeout;
+  private expiryTimer?: NodeJS.Timeout;
   /** Serializes message handling so replies keep the order of requests. */
-  queue: Promise<void> = Promise.resolve();
+  queue: Promise<void> = IDLE_QUEUE;
+  /** The gateway's message handlers, bound to this socket by Nest; looked up by the adapter's shared index. */
+  handlers?: Array<(...args: unknown[]) => unknown>;
 
-  private readonly sendBufferMaxBytes: number;
-  private readonly hooks: ConnectionHooks;
+  private readonly shared: ConnectionShared;
 
   constructor(
     readonly socket: WebSocket,
@@ -76,9 +93,8 @@ export class Connection {
     this.ticketUserId = init.ticketUserId;
     this.remoteAddress = init.remoteAddress;
     this.userAgent = init.userAgent;
-    this.sendBufferMaxBytes = init.sendBufferMaxBytes;
     this.bucket = init.bucket;
-    this.hooks = init.hooks;
+    this.shared = init.shared;
     CONNECTIONS.set(socket, this);
   }
 
@@ -86,38 +102,86 @@ export class Connection {
     return this.socket.readyState === OPEN && !this.closing;
   }
 
-  /** Sends one pre-encoded frame. A consumer that stopped reading is cut, not buffered forever. */
-  send(frame: Buffer): boolean {
-    if (!this.isOpen) return false;
+  /**
+   * Sends one pre-encoded text message. With `wire`, the same message already
+   * framed (`textFrame`), shared by a whole fan-out and written as is. A
+   * consumer that stopped reading is cut, not buffered forever.
+   */
+  send(payload: Buffer, wire?: Buffer): boolean {
+    const socket = this.socket;
+    if (socket.readyState !== OPEN || this.closing) return false;
     // the backlog already unsent decides, not the new frame: one frame larger than the limit
     // (a big REST payload) must not cut every healthy reader
-    if (this.socket.bufferedAmount > this.sendBufferMaxBytes) {
-      this.hooks.slowConsumer(this);
+    if (socket.bufferedAmount > this.shared.sendBufferMaxBytes) {
+      this.shared.hooks.slowConsumer(this);
       this.kill(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return false;
     }
-    this.socket.send(frame, { binary: false });
+    if (wire === undefined || !writeFrame(socket, wire)) socket.send(payload, { binary: false });
     this.messagesOut++;
-    this.bytesOut += frame.length;
+    this.bytesOut += payload.length;
     return true;
   }
 
   sendError(error: HeraldWsException, id?: string): boolean {
-    this.hooks.errorSent(error.code, this);
+    this.shared.hooks.errorSent(error.code, this);
     return this.send(encodeError(error, id));
   }
 
-  setTimer(name: string, ms: number, fn: () => void): void {
+  setPosition(stream: StreamName, offset: number, epoch: string): void {
+    if (stream === 'user') {
+      this.userOffset = offset;
+      this.userEpoch = epoch;
+    } else {
+      this.broadcastOffset = offset;
+      this.broadcastEpoch = epoch;
+    }
+  }
+
+  /** Moves a stream to a publication's position; false when it was already delivered (same epoch, not newer). */
+  advance(stream: StreamName, offset: number, epoch: string): boolean {
+    if (stream === 'user' ? epoch === this.userEpoch && offset <= this.userOffset : epoch === this.broadcastEpoch && offset <= this.broadcastOffset) {
+      return false;
+    }
+    this.setPosition(stream, offset, epoch);
+    return true;
+  }
+
+  /** Where the connection's streams stand, for a reply. */
+  streamPositions(): Partial<Record<StreamName, StreamPosition>> {
+    const streams: Partial<Record<StreamName, StreamPosition>> = {};
+    if (this.userEpoch !== undefined) streams.user = { offset: this.userOffset, epoch: this.userEpoch };
+    if (this.broadcastEpoch !== undefined) streams.broadcast = { offset: this.broadcastOffset, epoch: this.broadcastEpoch };
+    return streams;
+  }
+
+  setTimer(name: TimerName, ms: number, fn: () => void): void {
     this.clearTimer(name);
     const timer = setTimeout(fn, Math.max(0, ms));
     timer.unref();
-    this.timers.set(name, timer);
+    if (name === 'auth') this.authTimer = timer;
+    else this.expiryTimer = timer;
   }
 
-  clearTimer(name: string): void {
-    const timer = this.timers.get(name);
-    if (timer) clearTimeout(timer);
-    this.timers.delete(name);
+  clearTimer(name: TimerName): void {
+    const timer = name === 'auth' ? this.authTimer : this.expiryTimer;
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    if (name === 'auth') this.authTimer = undefined;
+    else this.expiryTimer = undefined;
+  }
+
+  /** The armed timers, by name (a snapshot, for inspection). */
+  get timers(): Map<TimerName, NodeJS.Timeout> {
+    const timers = new Map<TimerName, NodeJS.Timeout>();
+    if (this.authTimer) timers.set('auth', this.authTimer);
+    if (this.expiryTimer) timers.set('expiry', this.expiryTimer);
+    return timers;
+  }
+
+  clearTimers(): void {
+    this.clearTimer('auth');
+    this.clearTimer('expiry');
   }
 
   /** Closing handshake with a code; the peer has `closeTimeout` (ws: 30s) to answer. */

@@ -2,11 +2,18 @@ import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
-import { Connection } from './connection.js';
+import type { WebSocket } from 'ws';
+import { Connection, connectionOf } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { authDeadlineIn, expiryIn, heartbeatAction } from './heartbeat.policy.js';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** One 'pong' listener for every socket (`this` is the socket), not a closure per connection. */
+function onPong(this: WebSocket): void {
+  const conn = connectionOf(this);
+  if (conn) conn.alive = true;
+}
 
 /**
  * The one scheduler for every connection of both gateways: a protocol ping
@@ -34,9 +41,7 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
 
   /** Starts watching a new connection: pongs, and the AUTH_TIMEOUT_MS deadline. */
   track(conn: Connection): void {
-    conn.socket.on('pong', () => {
-      conn.alive = true;
-    });
+    conn.socket.on('pong', onPong);
     const ms = authDeadlineIn(conn.openedAt, Date.now(), this.config.authTimeoutMs);
     conn.setTimer('auth', ms, () => {
       if (!conn.authenticated) conn.close(CloseCode.AUTH_TIMEOUT, 'auth timeout');

@@ -9,9 +9,10 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode, encode, HeraldWsException, parseFrame, Reply } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { AccessLog } from './access-log.js';
-import { Connection, connectionOf, GatewayName } from './connection.js';
+import { Connection, connectionOf, GatewayName, IDLE_QUEUE } from './connection.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
 import { UpgradeGate } from './upgrade.gate.js';
+import { releaseReceiveBuffers } from './ws-frame.js';
 
 type Handler = MessageMappingProperties;
 type Transform = (data: unknown) => Observable<unknown>;
@@ -31,6 +32,20 @@ function isWellFormedHandshake(req: http.IncomingMessage): boolean {
     /^[+/0-9A-Za-z]{22}==$/.test(key.trim()) &&
     (version === '13' || version === '8')
   );
+}
+
+/** The gateway of a path, as one string every connection shares. */
+const GATEWAYS: Record<string, GatewayName | undefined> = { '/demo': 'demo', '/notification': 'notification' };
+
+/** A gateway's message types, shared by all its connections (each holds only its bound handlers). */
+interface DispatchTable {
+  byType: Map<string, number>;
+  transform: Transform;
+}
+
+/** Shared 'error' listener of upgrading sockets (`this` is the socket): no closure per connection. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
 }
 
 /** Answers a refused upgrade with a real HTTP status and a short plain-text body. */
@@ -55,6 +70,21 @@ export class HeraldWsAdapter extends WsAdapter {
   }
 
   private readonly services = new Map<unknown, unknown>();
+  private readonly tables = new Map<GatewayName, DispatchTable>();
+
+  /** Listeners shared by every socket (`this` is the socket), rather than closures per connection. */
+  private readonly onMessage = (() => {
+    const adapter = this;
+    return function (this: WebSocket, raw: Buffer, isBinary: boolean) {
+      adapter.receive(this, raw, isBinary);
+    };
+  })();
+  private readonly onSocketError = (() => {
+    const logger = this.logger;
+    return function (this: WebSocket, err: Error) {
+      logger.debug({ connectionId: connectionOf(this)?.id, err: err.message }, 'socket error');
+    };
+  })();
 
   /** Providers resolved once: the adapter exists before the app is initialised, so not injected. */
   private service<T>(token: string | symbol | (abstract new (...args: never[]) => T)): T {
@@ -73,9 +103,7 @@ export class HeraldWsAdapter extends WsAdapter {
 
   /** Socket errors (oversize frames, invalid UTF-8, resets) are the peer's doing: ws closes the socket itself. */
   override bindErrorHandler(server: WebSocketServer): WebSocketServer {
-    server.on('connection', (ws: WebSocket) =>
-      ws.on('error', (err) => this.logger.debug({ connectionId: connectionOf(ws)?.id, err: err.message }, 'socket error')),
-    );
+    server.on('connection', (ws: WebSocket) => ws.on('error', this.onSocketError));
     server.on('error', (err) => this.logger.error({ err }, 'WebSocket server error'));
     return server;
   }
@@ -84,7 +112,7 @@ export class HeraldWsAdapter extends WsAdapter {
     if (this.httpServersRegistry.has(port)) return;
     this.httpServersRegistry.set(port, httpServer);
     const listener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => socket.destroy());
+      socket.on('error', destroyOnError);
       this.handleUpgrade(port, req, socket, head).catch((err) => {
         this.logger.error({ err }, 'upgrade failed');
         refuseUpgrade(socket, 503, 'temporarily unavailable');
@@ -114,7 +142,8 @@ export class HeraldWsAdapter extends WsAdapter {
       if (socket.destroyed) return;
       // ws completes the handshake synchronously (no verifyClient), so the socket is registered before release.
       wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        this.service(ConnectionLifecycle).open(ws, req, path.slice(1) as GatewayName, admission.userId);
+        socket.off('error', destroyOnError); // ws handles the socket's errors from here on
+        this.service(ConnectionLifecycle).open(ws, req, GATEWAYS[path] ?? (path.slice(1) as GatewayName), admission.userId);
         wsServer.emit('connection', ws, req);
       });
     } finally {
@@ -125,14 +154,33 @@ export class HeraldWsAdapter extends WsAdapter {
   override bindMessageHandlers(client: WebSocket, handlers: Handler[], transform: Transform): void {
     const conn = connectionOf(client);
     if (!conn) return void client.terminate();
-    const byType = new Map(handlers.map((h) => [h.message as string, h]));
-    client.on('message', (raw: Buffer, isBinary: boolean) => {
-      if (!this.admitMessage(conn, raw.length)) return;
-      conn.queue = conn.queue
-        .then(() => this.dispatch(conn, raw, isBinary, byType, transform))
-        .catch((err) => this.logger.error({ err, connectionId: conn.id }, 'dispatch failed'));
-    });
+    // Nest binds the handlers to this client; the type → handler index is the gateway's, built once
+    conn.handlers = handlers.map((h) => h.callback);
+    if (!this.tables.has(conn.gateway)) {
+      this.tables.set(conn.gateway, { byType: new Map(handlers.map((h, i) => [h.message as string, i])), transform });
+    }
+    client.on('message', this.onMessage);
   }
+
+  private receive(client: WebSocket, raw: Buffer, isBinary: boolean): void {
+    releaseReceiveBuffers(client);
+    const conn = connectionOf(client);
+    if (!conn || !this.admitMessage(conn, raw.length)) return;
+    const tail: Promise<void> = conn.queue
+      .then(() => this.dispatch(conn, raw, isBinary))
+      .catch((err) => this.logger.error({ err, connectionId: conn.id }, 'dispatch failed'))
+      .then(() => {
+        // an idle connection holds the shared settled promise, not the tail of its last chain
+        if (conn.queue === tail) conn.queue = IDLE_QUEUE;
+      });
+    conn.queue = tail;
+  }
+
+  /**
+   * Herald's gateways implement no handleDisconnect: ConnectionLifecycle owns 'close'. Nest's
+   * default would hold a once-wrapper and a closure on every socket for a Subject nobody reads.
+   */
+  override bindClientDisconnect(): void {}
 
   /** Counts the frame and applies the per-connection rate limit (PROTOCOL §3, §7: 4429). */
   private admitMessage(conn: Connection, bytes: number): boolean {
@@ -151,8 +199,9 @@ export class HeraldWsAdapter extends WsAdapter {
     return false;
   }
 
-  private async dispatch(conn: Connection, raw: Buffer, isBinary: boolean, byType: Map<string, Handler>, transform: Transform) {
+  private async dispatch(conn: Connection, raw: Buffer, isBinary: boolean) {
     if (!conn.isOpen) return;
+    const { byType, transform } = this.tables.get(conn.gateway)!;
     const metrics = this.service(MetricsService);
     const parsed = parseFrame(raw, isBinary);
     if ('error' in parsed) {
@@ -161,7 +210,8 @@ export class HeraldWsAdapter extends WsAdapter {
     }
     const { frame } = parsed;
     this.service(AccessLog).message(conn, frame.type, raw.length);
-    const handler = byType.get(frame.type);
+    const index = byType.get(frame.type);
+    const handler = index === undefined ? undefined : conn.handlers![index];
     metrics.messagesIn.inc({ gateway: conn.gateway, type: handler ? frame.type : 'unknown' });
     if (!handler) {
       const error = conn.authenticated
@@ -171,7 +221,7 @@ export class HeraldWsAdapter extends WsAdapter {
       return;
     }
     try {
-      const reply = (await lastValueFrom(transform(handler.callback(frame, frame.type)), { defaultValue: undefined })) as
+      const reply = (await lastValueFrom(transform(handler(frame, frame.type)), { defaultValue: undefined })) as
         | Reply
         | undefined;
       if (reply?.type) {

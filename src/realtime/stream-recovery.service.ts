@@ -39,12 +39,12 @@ export class StreamRecovery {
       const outcome = since ? recoverStream(since, history) : undefined;
       if (outcome) recovered &&= outcome.recovered;
       if (since && outcome?.recovered) {
-        conn.positions.set(stream, since);
+        conn.setPosition(stream, since.offset, since.epoch);
         for (const pub of outcome.publications) {
           replay.push(() => this.broadcast.deliverToStream(conn, stream, pub, this.broadcast.notificationFrame(stream, pub)));
         }
       } else {
-        conn.positions.set(stream, history.position);
+        conn.setPosition(stream, history.position.offset, history.position.epoch);
       }
     }
     return {

@@ -5,8 +5,8 @@
 export class TokenBucket {
   private tokens: number;
   private last: number;
-  /** Drop times, oldest first; entries before `head` have left the window. */
-  private drops: number[] = [];
+  /** Drop times, oldest first; entries before `head` have left the window. Created on the first drop. */
+  private drops: number[] | null = null;
   private head = 0;
 
   constructor(
@@ -28,12 +28,13 @@ export class TokenBucket {
       this.tokens = Math.max(0, this.tokens - 1);
       return true;
     }
-    this.drops.push(now);
+    (this.drops ??= []).push(now);
     return false;
   }
 
   /** Messages dropped within the last `windowMs`. */
   dropsWithin(windowMs = 10_000): number {
+    if (this.drops === null) return 0;
     const since = this.now() - windowMs;
     while (this.head < this.drops.length && this.drops[this.head] < since) this.head++;
     if (this.head > 64 && this.head * 2 > this.drops.length) {
