@@ -94,7 +94,7 @@ describe('token refresh and expiry', () => {
       const reply = await client.request({ type: 'auth', id: `r${i}`, data: { token: mintToken('frank', { expSec: 100 + i }) } });
       expect(reply.type).toBe('auth_ok');
     }
-    expect([...connectionOf(authOk.data.connectionId).timers.keys()]).toEqual(['expiry']);
+    expect([...connectionOf(authOk.data.connectionId).timers]).toEqual(['expiry']);
   });
 
   it('does not close at once for a JWT valid longer than a setTimeout can wait (~24.8 days)', async () => {

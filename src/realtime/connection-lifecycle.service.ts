@@ -81,7 +81,7 @@ export class ConnectionLifecycle {
 
   /** `code` is what the peer sent (1006: none); a close Herald started is recorded with Herald's own code. */
   private closed(conn: Connection, peerCode: number, peerReason: string): void {
-    conn.clearTimers();
+    this.heartbeat.untrack(conn);
     conn.parked = null;
     this.registry.remove(conn);
     const code = conn.closeCode ?? peerCode;

@@ -75,9 +75,10 @@ export class Connection {
   /** While non-null, live notifications are parked here (auth/recovery in progress). */
   parked: Array<() => void> | null = null;
 
-  /** Per-connection timers (auth deadline, token expiry); cleared on close. */
+  /** The auth deadline (until `auth_ok`); cleared on auth and on close. */
   private authTimer?: NodeJS.Timeout;
-  private expiryTimer?: NodeJS.Timeout;
+  /** Token expiry: the slot HeartbeatService's deadline wheel holds this connection in (0: none). */
+  deadlineSlot = 0;
   /** Serializes message handling so replies keep the order of requests. */
   queue: Promise<void> = IDLE_QUEUE;
   /** The gateway's message handlers, bound to this socket by Nest; looked up by the adapter's shared index. */
@@ -155,33 +156,25 @@ export class Connection {
     return streams;
   }
 
-  setTimer(name: TimerName, ms: number, fn: () => void): void {
-    this.clearTimer(name);
-    const timer = setTimeout(fn, Math.max(0, ms));
-    timer.unref();
-    if (name === 'auth') this.authTimer = timer;
-    else this.expiryTimer = timer;
+  /** Arms the auth deadline (token expiry lives on HeartbeatService's wheel, not a timer per socket). */
+  setAuthTimer(ms: number, fn: () => void): void {
+    this.clearAuthTimer();
+    this.authTimer = setTimeout(fn, Math.max(0, ms));
+    this.authTimer.unref();
   }
 
-  clearTimer(name: TimerName): void {
-    const timer = name === 'auth' ? this.authTimer : this.expiryTimer;
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    if (name === 'auth') this.authTimer = undefined;
-    else this.expiryTimer = undefined;
+  clearAuthTimer(): void {
+    if (this.authTimer === undefined) return;
+    clearTimeout(this.authTimer);
+    this.authTimer = undefined;
   }
 
-  /** The armed timers, by name (a snapshot, for inspection). */
-  get timers(): Map<TimerName, NodeJS.Timeout> {
-    const timers = new Map<TimerName, NodeJS.Timeout>();
-    if (this.authTimer) timers.set('auth', this.authTimer);
-    if (this.expiryTimer) timers.set('expiry', this.expiryTimer);
+  /** What is armed for this connection, by name (for inspection). */
+  get timers(): Set<TimerName> {
+    const timers = new Set<TimerName>();
+    if (this.authTimer) timers.add('auth');
+    if (this.deadlineSlot !== 0) timers.add('expiry');
     return timers;
-  }
-
-  clearTimers(): void {
-    this.clearTimer('auth');
-    this.clearTimer('expiry');
   }
 
   /** Closing handshake with a code; the peer has `closeTimeout` (ws: 30s) to answer. */

@@ -4,10 +4,12 @@ import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import type { WebSocket } from 'ws';
 import { Connection, connectionOf } from './connection.js';
+import { DeadlineWheel } from './deadline-wheel.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { authDeadlineIn, expiryIn, heartbeatAction } from './heartbeat.policy.js';
 
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Token expiry closes at most this late (never early). */
+const EXPIRY_RESOLUTION_MS = 100;
 
 /** One 'pong' listener for every socket (`this` is the socket), not a closure per connection. */
 function onPong(this: WebSocket): void {
@@ -23,6 +25,7 @@ function onPong(this: WebSocket): void {
 @Injectable()
 export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
   private timer?: NodeJS.Timeout;
+  private readonly expiries = new DeadlineWheel<Connection>(EXPIRY_RESOLUTION_MS, (conn) => conn.close(CloseCode.UNAUTHORIZED, 'token expired'));
 
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
@@ -37,28 +40,29 @@ export class HeartbeatService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     clearInterval(this.timer);
+    this.expiries.close();
   }
 
   /** Starts watching a new connection: pongs, and the AUTH_TIMEOUT_MS deadline. */
   track(conn: Connection): void {
     conn.socket.on('pong', onPong);
     const ms = authDeadlineIn(conn.openedAt, Date.now(), this.config.authTimeoutMs);
-    conn.setTimer('auth', ms, () => {
+    conn.setAuthTimer(ms, () => {
       if (!conn.authenticated) conn.close(CloseCode.AUTH_TIMEOUT, 'auth timeout');
     });
   }
 
-  /** Called on every successful `auth`: the deadline is met and the token's expiry (re)armed. */
+  /** Called on every successful `auth`: the deadline is met and the token's expiry (re)scheduled. */
   authenticated(conn: Connection): void {
-    conn.clearTimer('auth');
-    this.armExpiry(conn);
+    conn.clearAuthTimer();
+    const ms = expiryIn(conn.expiresAt!, Date.now(), this.config.jwt.clockToleranceSec);
+    this.expiries.schedule(conn, Date.now() + ms);
   }
 
-  /** One `expiry` timer per connection, re-armed in steps: setTimeout fires at once past 2^31-1 ms (~24.8 days). */
-  private armExpiry(conn: Connection): void {
-    const ms = expiryIn(conn.expiresAt!, Date.now(), this.config.jwt.clockToleranceSec);
-    if (ms > MAX_TIMER_MS) return conn.setTimer('expiry', MAX_TIMER_MS, () => this.armExpiry(conn));
-    conn.setTimer('expiry', ms, () => conn.close(CloseCode.UNAUTHORIZED, 'token expired'));
+  /** A closed connection: nothing left to fire for it. */
+  untrack(conn: Connection): void {
+    conn.clearAuthTimer();
+    this.expiries.cancel(conn);
   }
 
   tick(): void {

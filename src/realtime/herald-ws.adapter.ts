@@ -11,6 +11,7 @@ import { MetricsService } from '../ops/metrics.service.js';
 import { AccessLog } from './access-log.js';
 import { Connection, connectionOf, GatewayName, IDLE_QUEUE } from './connection.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
+import { ConnectionRegistry } from './connection.registry.js';
 import { UpgradeGate } from './upgrade.gate.js';
 import { releaseReceiveBuffers } from './ws-frame.js';
 
@@ -98,7 +99,16 @@ export class HeraldWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     const { maxPayloadBytes } = this.config;
-    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false });
+    // clientTracking off: ConnectionRegistry already holds every socket; ws's own Set and its close
+    // listener per client would cost ~150 bytes a connection for nothing
+    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+  }
+
+  /** What ws's client tracking did for Nest on shutdown: this gateway's sockets are cut with the server. */
+  override async close(server: WebSocketServer & { path?: string }): Promise<void> {
+    const gateway = server.path?.slice(1);
+    for (const conn of this.service(ConnectionRegistry).all) if (conn.gateway === gateway) conn.socket.terminate();
+    await super.close(server);
   }
 
   /** Socket errors (oversize frames, invalid UTF-8, resets) are the peer's doing: ws closes the socket itself. */
