@@ -169,5 +169,6 @@ process.on('message', async (msg) => {
       return reply({});
   }
 });
+process.on('message', (msg) => msg.cmd === 'exit' && process.exit(0));
 process.on('disconnect', () => process.exit(0));
 process.send({ cmd: 'ready' });

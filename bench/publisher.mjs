@@ -36,5 +36,6 @@ process.on('message', async (msg) => {
   await Promise.all(pending);
   process.send({ cmd: 'ran', id: msg.id, statuses, accepted: statuses[202] ?? 0, ...result });
 });
+process.on('message', (msg) => msg.cmd === 'exit' && process.exit(0));
 process.on('disconnect', () => process.exit(0));
 process.send({ cmd: 'ready' });

@@ -92,7 +92,9 @@ const clients = new Clients(loadgens, { jwtSecret: secrets.BENCH_JWT_SECRET, con
 /** Starts one server process under test; resolves with what a scenario needs to drive it. */
 async function startServer(name, env = {}) {
   const spec = SERVERS[name];
-  const child = new Child(join(here, spec.script), { cpus: SERVER_CPUS, env: { ...secrets, ...env } });
+  // BENCH_SERVER_NODE_ARGS: extra node flags for servers under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const execArgv = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = new Child(join(here, spec.script), { cpus: SERVER_CPUS, env: { ...secrets, ...env }, execArgv });
   const ready = await Promise.race([child.next('ready', 60_000), child.exited.then((e) => Promise.reject(new Error(`exited (${e.code ?? e.signal})`)))]);
   return { name, ...spec, child, port: ready.port, pids: [child.pid], rss: () => rssBytes(child.pid), stats: () => child.request({ cmd: 'stats' }) };
 }

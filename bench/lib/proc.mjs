@@ -59,10 +59,13 @@ export class Child {
     return reply;
   }
 
+  /** Asks the child to exit (so --cpu-prof and the like can write), kills it after 3 s. */
   async stop() {
     if (this.proc.exitCode !== null || this.proc.signalCode !== null) return;
-    this.proc.kill('SIGKILL');
+    if (this.proc.connected) this.proc.send({ cmd: 'exit' });
+    const timer = setTimeout(() => this.proc.kill('SIGKILL'), 3000);
     await this.exited;
+    clearTimeout(timer);
   }
 }
 

@@ -22,7 +22,9 @@ async function main(ctx, name, run, on) {
   const { P, clients, recorder } = ctx;
   const srv = await ctx.startServer(name);
   try {
-    const base = await srv.stats();
+    // memory per connection is the slope between sizes (the first size: from the empty server), so what a
+    // server allocates once (JIT code, caches, pools) is not charged to connections
+    let prev = { ...(await srv.stats()), n: 0 };
     let connected = 0;
     const sizes = on.has('connect') ? P.connectNs : [P.fanoutN];
     for (const N of sizes) {
@@ -33,7 +35,9 @@ async function main(ctx, name, run, on) {
       if (on.has('connect')) {
         await settle(ctx.QUICK ? 300 : 1500);
         const s = await srv.stats();
-        const perConn = { rssPerConnKiB: (s.rss - base.rss) / N / 1024, heapPerConnKiB: (s.heapUsed - base.heapUsed) / N / 1024 };
+        const dn = (N - prev.n) * 1024;
+        const perConn = { rssPerConnKiB: (s.rss - prev.rss) / dn, heapPerConnKiB: (s.heapUsed - prev.heapUsed) / dn };
+        prev = { ...s, n: N };
         recorder.measurement('connect', `N=${N}`, name, { ...batch, ...perConn }, ['connectRate', 'handshakeP50Ms', 'handshakeP99Ms', 'rssPerConnKiB', 'heapPerConnKiB']);
       }
       if (N !== P.fanoutN) continue;
