@@ -66,12 +66,15 @@ export function until(client: HeraldClient, cond: () => boolean, what: string, t
       off();
       reject(new Error(`timed out waiting for ${what}`));
     }, timeoutMs);
-    const off = client.on('message', () => {
-      if (!cond()) return;
-      clearTimeout(timer);
-      off();
-      resolve();
-    });
+    // checked after the message's own event (notification, …) has run: collectors update first
+    const off = client.on('message', () =>
+      queueMicrotask(() => {
+        if (!cond()) return;
+        clearTimeout(timer);
+        off();
+        resolve();
+      }),
+    );
   });
 }
 

@@ -4,6 +4,7 @@ import { encode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { Connection, GatewayName, StreamName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { textFrame } from './ws-frame.js';
 
 /** What a notification carries before the broker gives it an offset (PROTOCOL §5). */
@@ -18,8 +19,9 @@ export interface NotificationBody {
 const Channel = {
   gateway: (g: GatewayName) => `gw:${g}`,
   user: (g: GatewayName, userId: string) => `to:${g}:${userId}`,
-  stream: (stream: StreamName, userId?: string) => (stream === 'user' ? `n:user:${userId}` : 'n:broadcast'),
+  stream: (stream: StreamName, userId?: string) => (stream === 'user' ? `n:user:${userId}` : BROADCAST_STREAM),
 };
+const BROADCAST_STREAM = 'n:broadcast';
 
 /** Every stream fan-out goes to `/notification` sockets. */
 const NOTIFICATION_OUT = { gateway: 'notification', type: 'notification' } as const;
@@ -39,8 +41,11 @@ export class BroadcastService implements OnModuleInit {
     private readonly metrics: MetricsService,
   ) {}
 
+  /** Broadcast notifications wait for the end of the turn: those landing together go out in one write per socket. */
+  private readonly broadcasts = new TurnBatcher<Publication>((pubs) => this.deliverBroadcasts(pubs));
+
   onModuleInit(): void {
-    this.broker.onPublication((pub) => this.deliver(pub));
+    this.broker.onPublication((pub) => (pub.channel === BROADCAST_STREAM ? this.broadcasts.push(pub) : this.deliver(pub)));
   }
 
   /** Every authenticated connection of `gateway`, on every instance. */
@@ -110,6 +115,35 @@ export class BroadcastService implements OnModuleInit {
     if (sent > 0) this.metrics.messagesOut.inc(NOTIFICATION_OUT, sent);
   }
 
+  /** One turn's broadcast notifications, in offset order: framed together once, one write per socket. */
+  private deliverBroadcasts(pubs: Publication[]): void {
+    const { epoch } = pubs[0];
+    const inOrder = pubs.every((pub, i) => pub.epoch === epoch && (i === 0 || pub.offset! > pubs[i - 1].offset!));
+    if (pubs.length === 1 || !inOrder) return pubs.forEach((pub) => this.deliver(pub));
+    const end = this.metrics.fanoutSeconds.startTimer();
+    try {
+      const frames = pubs.map((pub) => this.notificationFrame('broadcast', pub));
+      const wire = Buffer.concat(frames.map(textFrame));
+      const bytes = frames.reduce((n, frame) => n + frame.length, 0);
+      const first = pubs[0].offset!;
+      const last = pubs[pubs.length - 1].offset!;
+      let sent = 0;
+      for (const conn of this.registry.onGateway('notification')) {
+        if (conn.parked === null && conn.isBehind('broadcast', first, epoch!)) {
+          conn.setPosition('broadcast', last, epoch!);
+          if (conn.sendBatch(frames, wire, bytes)) sent += frames.length;
+        } else {
+          for (let i = 0; i < pubs.length; i++) if (this.deliverOne(conn, 'broadcast', pubs[i], frames[i])) sent++;
+        }
+      }
+      if (sent > 0) this.metrics.messagesOut.inc(NOTIFICATION_OUT, sent);
+    } catch (err) {
+      this.log.error({ err, channel: BROADCAST_STREAM }, 'fan-out failed');
+    } finally {
+      end();
+    }
+  }
+
   private async publish(channel: string, data: string, history = false): Promise<void> {
     const end = this.metrics.brokerPublishSeconds.startTimer();
     try {
@@ -132,7 +166,7 @@ export class BroadcastService implements OnModuleInit {
 
   private route(pub: Publication): void {
     const { channel } = pub;
-    if (channel === 'n:broadcast') {
+    if (channel === BROADCAST_STREAM) {
       this.fanOutStream(this.registry.onGateway('notification'), 'broadcast', pub);
     } else if (channel.startsWith('n:user:')) {
       this.fanOutStream(this.registry.ofUser(channel.slice('n:user:'.length), 'notification'), 'user', pub);

@@ -105,22 +105,38 @@ export class Connection {
 
   /**
    * Sends one pre-encoded text message. With `wire`, the same message already
-   * framed (`textFrame`), shared by a whole fan-out and written as is. A
-   * consumer that stopped reading is cut, not buffered forever.
+   * framed (`textFrame`), shared by a whole fan-out and written as is.
    */
   send(payload: Buffer, wire?: Buffer): boolean {
+    if (!this.admit()) return false;
+    if (wire === undefined || !writeFrame(this.socket, wire)) this.socket.send(payload, { binary: false });
+    this.messagesOut++;
+    this.bytesOut += payload.length;
+    return true;
+  }
+
+  /** Several messages in one write: `wire` is all of them framed back to back (`textFrame` each). */
+  sendBatch(payloads: Buffer[], wire: Buffer, payloadBytes: number): boolean {
+    if (!this.admit()) return false;
+    if (!writeFrame(this.socket, wire)) for (const payload of payloads) this.socket.send(payload, { binary: false });
+    this.messagesOut += payloads.length;
+    this.bytesOut += payloadBytes;
+    return true;
+  }
+
+  /**
+   * Open, and not a consumer that stopped reading: that one is cut, not
+   * buffered forever. The backlog already unsent decides, not the new frame:
+   * one frame larger than the limit (a big REST payload) must not cut every healthy reader.
+   */
+  private admit(): boolean {
     const socket = this.socket;
     if (socket.readyState !== OPEN || this.closing) return false;
-    // the backlog already unsent decides, not the new frame: one frame larger than the limit
-    // (a big REST payload) must not cut every healthy reader
     if (socket.bufferedAmount > this.shared.sendBufferMaxBytes) {
       this.shared.hooks.slowConsumer(this);
       this.kill(CloseCode.SLOW_CONSUMER, 'slow consumer');
       return false;
     }
-    if (wire === undefined || !writeFrame(socket, wire)) socket.send(payload, { binary: false });
-    this.messagesOut++;
-    this.bytesOut += payload.length;
     return true;
   }
 
@@ -139,11 +155,14 @@ export class Connection {
     }
   }
 
+  /** Whether a publication at `offset` in `epoch` is still to be delivered on `stream`. */
+  isBehind(stream: StreamName, offset: number, epoch: string): boolean {
+    return stream === 'user' ? epoch !== this.userEpoch || offset > this.userOffset : epoch !== this.broadcastEpoch || offset > this.broadcastOffset;
+  }
+
   /** Moves a stream to a publication's position; false when it was already delivered (same epoch, not newer). */
   advance(stream: StreamName, offset: number, epoch: string): boolean {
-    if (stream === 'user' ? epoch === this.userEpoch && offset <= this.userOffset : epoch === this.broadcastEpoch && offset <= this.broadcastOffset) {
-      return false;
-    }
+    if (!this.isBehind(stream, offset, epoch)) return false;
     this.setPosition(stream, offset, epoch);
     return true;
   }
