@@ -36,7 +36,7 @@ const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const nums = (s) => list(s).map(Number);
 const P = QUICK
   ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
-  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
+  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
 if (args.runs) P.runs = Number(args.runs);
 if (args.n) P.connectNs = nums(args.n);
 if (args['fanout-n']) P.fanoutN = P.clusterN = Number(args['fanout-n']);
