@@ -125,7 +125,8 @@ for (let run = 0; run < P.runs; run++) {
           note(`uWebSockets.js (uws-pack) skipped: it did not run here (${err.message})`);
           break;
         }
-        throw err;
+        // one broken step must not lose the rest of a long run: it is reported, and --quick fails on it
+        recorder.problem(`${name} ${step} (run ${run + 1}) failed: ${err.stack ?? err}`);
       } finally {
         await clients.close();
       }

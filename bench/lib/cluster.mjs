@@ -26,16 +26,19 @@ export async function cluster(ctx, name, run) {
       const batch = await clients.connect(node, share);
       if (batch.failed) recorder.problem(`herald-cluster: ${batch.failed} connects failed on instance ${i} ${JSON.stringify(batch.errors)}`);
     }
+    const publish = (rate, count) => (startAt) =>
+      ctx.publisher.request(
+        { cmd: 'run', id: `cluster-${run}-${count}`, mode: 'broadcast', target: { host: '127.0.0.1', port: nodes[0].port }, apiKey: ctx.secrets.BENCH_API_KEY, rate, count, bytes: P.bytes, startAt },
+        'ran',
+      );
+    const cpuPids = [...nodes.map((n) => n.child.pid), redisPid];
+    await clients.measure({ rate: P.rate * 4, count: 5, cpuPids, start: publish(P.rate * 4, 5), quietMs: 1000 });
     const count = P.rate * P.secs;
     const m = await clients.measure({
       rate: P.rate,
       count,
-      cpuPids: [...nodes.map((n) => n.pid ?? n.child.pid), redisPid],
-      start: (startAt) =>
-        ctx.publisher.request(
-          { cmd: 'run', id: `cluster-${run}`, mode: 'broadcast', target: { host: '127.0.0.1', port: nodes[0].port }, apiKey: ctx.secrets.BENCH_API_KEY, rate: P.rate, count, bytes: P.bytes, startAt },
-          'ran',
-        ),
+      cpuPids,
+      start: publish(P.rate, count),
     });
     if (m.lost || m.dups) recorder.problem(`herald-cluster: ${m.lost} lost, ${m.dups} duplicated of ${m.expected}`);
     const variant = `N=${P.clusterN} ${P.rate}/s ${P.bytes} B`;

@@ -42,6 +42,8 @@ async function main(ctx, name, run, on) {
       }
       if (N !== P.fanoutN) continue;
       for (const [server, via] of publishers(ctx, srv)) {
+        // warm-up, not recorded: the first messages through a path pay for its JIT compilation and first connections
+        await clients.measure({ rate: P.rate * 4, count: 5, cpuPids: srv.pids, start: via({ rate: P.rate * 4, count: 5, bytes: P.bytes }), quietMs: 1000 });
         if (on.has('fanout')) {
           const count = P.rate * P.secs;
           const m = await clients.measure({ rate: P.rate, count, cpuPids: srv.pids, start: via({ rate: P.rate, count, bytes: P.bytes }) });
@@ -81,6 +83,7 @@ async function saturate(ctx, srv, server, via, N) {
 async function targeted(ctx, srv, N) {
   const { P, clients, recorder } = ctx;
   const rest = publishers(ctx, srv).find(([s]) => s === 'herald-rest')[1];
+  await clients.measure({ rate: 500, count: 500, dedupe: false, perReceiver: false, cpuPids: srv.pids, start: rest({ rate: 500, count: 500, bytes: P.bytes, users: N }, 'users'), quietMs: 1000 });
   for (const rate of P.restRates) {
     const count = rate * P.restSecs;
     const m = await clients.measure({ rate, count, dedupe: false, perReceiver: false, cpuPids: srv.pids, start: rest({ rate, count, bytes: P.bytes, users: N }, 'users') });
