@@ -61,6 +61,16 @@ function ticketFor(host, port, token, localAddress) {
   });
 }
 
+/** A reused keep-alive connection can meet the server's idle close ("socket hang up"): try once more. */
+async function ticketWithRetry(host, port, token, localAddress) {
+  try {
+    return await ticketFor(host, port, token, localAddress);
+  } catch (err) {
+    if (!/hang up|ECONNRESET/.test(err.message)) throw err;
+    return ticketFor(host, port, token, localAddress);
+  }
+}
+
 /** Opens one client; resolves with its handshake time in µs once it can receive. */
 async function connectOne(o, index) {
   const started = nowUs();
@@ -68,7 +78,7 @@ async function connectOne(o, index) {
   let token;
   if (o.proto === 'herald') {
     token = jwt(`user-${index}`, o.jwtSecret);
-    path = `${o.path}?ticket=${encodeURIComponent(await ticketFor(o.host, o.port, token, o.localAddress))}`;
+    path = `${o.path}?ticket=${encodeURIComponent(await ticketWithRetry(o.host, o.port, token, o.localAddress))}`;
   }
   return new Promise((resolve, reject) => {
     const ws = new RawWs({

@@ -20,16 +20,19 @@ function post(target, path, apiKey, body) {
   });
 }
 
+/** `k` distinct users out of user-0..user-(n-1): a random run of consecutive ids. */
+function randomUsers(n, k) {
+  const start = Math.floor(Math.random() * n);
+  return Array.from({ length: Math.min(k, n) }, (_, i) => `user-${(start + i) % n}`);
+}
+
 process.on('message', async (msg) => {
   if (msg.cmd !== 'run') return;
   const statuses = {};
   const pending = [];
   const result = await runSchedule(msg, (seq, t) => {
     const payload = benchPayload(seq, t, msg.bytes);
-    const body =
-      msg.mode === 'users'
-        ? { userIds: [`user-${Math.floor(Math.random() * msg.users)}`], event: 'bench', payload }
-        : { event: 'bench', payload };
+    const body = msg.mode === 'users' ? { userIds: randomUsers(msg.users, msg.usersPerRequest ?? 1), event: 'bench', payload } : { event: 'bench', payload };
     const path = msg.mode === 'users' ? '/notifications' : '/notifications/broadcast';
     pending.push(post(msg.target, path, msg.apiKey, body).then((s) => (statuses[s] = (statuses[s] ?? 0) + 1)));
   });

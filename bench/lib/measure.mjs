@@ -66,21 +66,21 @@ export class Clients {
    * expected delivery arrived or nothing moved for `quietMs` after the last one was due.
    * `cpuPids` are the server-side processes whose CPU the deliveries are charged to.
    */
-  async measure({ rate, count, dedupe = true, perReceiver = true, cpuPids, start, quietMs = 3000, onSample }) {
+  async measure({ rate, count, dedupe = true, perReceiver = true, perPublish = 1, cpuPids, start, quietMs = 3000, onSample }) {
     const resets = await Promise.all(this.loadgens.map((lg) => lg.request({ cmd: 'reset', seqCount: dedupe ? count : 0, dedupe })));
     const receivers = sum(resets.map((r) => r.openReading));
     const startAt = nowUs() + 200_000;
     const cpu0 = cpuOf(cpuPids);
     const published = start(startAt);
     const lastDue = startAt + ((count - 1) / rate) * 1e6;
-    let expected = perReceiver ? receivers * count : count;
+    let expected = perReceiver ? receivers * count : count * perPublish;
     let received = 0;
     let lastProgress = nowUs();
     let doneAt = nowUs();
     let publishResult;
     published.then((r) => {
       publishResult = r;
-      if (!perReceiver) expected = r.accepted ?? count;
+      if (!perReceiver) expected = (r.accepted ?? count) * perPublish;
     });
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 50));

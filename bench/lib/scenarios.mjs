@@ -92,6 +92,15 @@ async function targeted(ctx, srv, N) {
     recorder.measurement('rest', `N=${N} ${rate}/s`, 'herald-rest', m, ['p50Ms', 'p99Ms', 'p999Ms', 'lost', 'deliveriesPerCpuSec', 'serverCpuPct']);
     console.log(`  herald-rest targeted ${rate}/s: p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms, lost ${m.lost}`);
   }
+  // the same top rate as a service would send it in bulk: 100 users per request
+  const perRequest = Math.min(100, N);
+  const rate = Math.max(1, Math.round(P.restRates.at(-1) / perRequest));
+  const count = rate * P.restSecs;
+  const m = await clients.measure({ rate, count, dedupe: false, perReceiver: false, perPublish: perRequest, cpuPids: srv.pids, start: rest({ rate, count, bytes: P.bytes, users: N, usersPerRequest: perRequest }, 'users') });
+  checkPublish(ctx, `herald-rest targeted ${rate}×${perRequest}/s`, m, count);
+  if (m.lost) recorder.problem(`herald-rest targeted ${rate}×${perRequest}/s: ${m.lost} of ${m.expected} lost`);
+  recorder.measurement('rest', `N=${N} ${rate * perRequest}/s as ${rate} requests × ${perRequest} users`, 'herald-rest', m, ['p50Ms', 'p99Ms', 'p999Ms', 'lost', 'deliveriesPerCpuSec', 'serverCpuPct']);
+  console.log(`  herald-rest targeted ${rate} req/s × ${perRequest} users: p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms, lost ${m.lost}`);
 }
 
 /** Scenario 5: 1 % of clients stop reading while big messages flow; the others' latency and server memory. */
