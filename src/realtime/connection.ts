@@ -57,6 +57,8 @@ export class Connection {
   expiresAt?: number;
   /** Heartbeat: set on every pong, cleared when a ping goes out. */
   alive = true;
+  /** Which of HeartbeatService's ticks pings this connection. */
+  heartbeatSlice = 0;
   closing = false;
   /** The close code Herald chose, when Herald ended the connection (a killed socket reports 1006 locally). */
   closeCode?: number;
