@@ -20,26 +20,21 @@ function checkPublish(ctx, label, m, count) {
 /** Scenarios 1–3 on one server: connect up to each N, fan out at N = fanoutN, targeted REST. */
 async function main(ctx, name, run, on) {
   const { P, clients, recorder } = ctx;
+  // sizes above the fan-out's are measured on a fresh server afterwards: traffic leaves history and buffers behind
+  const traffic = ['fanout', 'saturation', 'rest'].some((s) => on.has(s));
   const srv = await ctx.startServer(name);
   try {
     // memory per connection is the slope between sizes (the first size: from the empty server), so what a
     // server allocates once (JIT code, caches, pools) is not charged to connections
     let prev = { ...(await srv.stats()), n: 0 };
     let connected = 0;
-    const sizes = on.has('connect') ? P.connectNs : [P.fanoutN];
+    const sizes = on.has('connect') ? P.connectNs.filter((n) => !traffic || n <= P.fanoutN) : [P.fanoutN];
     for (const N of sizes) {
       const batch = await clients.connect(srv, N - connected);
       if (batch.failed) recorder.problem(`${name}: ${batch.failed} of ${N - connected} connects failed ${JSON.stringify(batch.errors)}`);
       connected = N;
       console.log(`  ${name}: ${N} connected (${Math.round(batch.connectRate)}/s, handshake p99 ${batch.handshakeP99Ms.toFixed(1)} ms)`);
-      if (on.has('connect')) {
-        await settle(ctx.QUICK ? 300 : 1500);
-        const s = await srv.stats();
-        const dn = (N - prev.n) * 1024;
-        const perConn = { rssPerConnKiB: (s.rss - prev.rss) / dn, heapPerConnKiB: (s.heapUsed - prev.heapUsed) / dn };
-        prev = { ...s, n: N };
-        recorder.measurement('connect', `N=${N}`, name, { ...batch, ...perConn }, ['connectRate', 'handshakeP50Ms', 'handshakeP99Ms', 'rssPerConnKiB', 'heapPerConnKiB']);
-      }
+      if (on.has('connect')) prev = await recordSize(ctx, name, srv, N, batch, prev);
       if (N !== P.fanoutN) continue;
       for (const [server, via] of publishers(ctx, srv)) {
         // warm-up, not recorded: the first messages through a path pay for its JIT compilation and first connections
@@ -56,6 +51,38 @@ async function main(ctx, name, run, on) {
         if (on.has('saturation')) await saturate(ctx, srv, server, via, N);
       }
       if (on.has('rest') && srv.proto === 'herald') await targeted(ctx, srv, N);
+    }
+  } finally {
+    await srv.child.stop();
+  }
+  const larger = P.connectNs.filter((n) => n > P.fanoutN);
+  if (on.has('connect') && traffic && larger.length) await largerSizes(ctx, name, larger);
+}
+
+/** Idle memory per connection at N: the slope from the previous size, after GC. */
+async function recordSize(ctx, name, srv, N, batch, prev) {
+  await settle(ctx.QUICK ? 300 : 1500);
+  const s = await srv.stats();
+  const dn = (N - prev.n) * 1024;
+  const perConn = { rssPerConnKiB: (s.rss - prev.rss) / dn, heapPerConnKiB: (s.heapUsed - prev.heapUsed) / dn };
+  ctx.recorder.measurement('connect', `N=${N}`, name, { ...batch, ...perConn }, ['connectRate', 'handshakeP50Ms', 'handshakeP99Ms', 'rssPerConnKiB', 'heapPerConnKiB']);
+  return { ...s, n: N };
+}
+
+/** Connect sizes above the fan-out's, on a fresh server: up to fanoutN unrecorded, then each size. */
+async function largerSizes(ctx, name, sizes) {
+  const { P, clients } = ctx;
+  await clients.close();
+  const srv = await ctx.startServer(name);
+  try {
+    await clients.connect(srv, P.fanoutN);
+    await settle(1500);
+    let prev = { ...(await srv.stats()), n: P.fanoutN };
+    for (const N of sizes) {
+      const batch = await clients.connect(srv, N - prev.n);
+      if (batch.failed) ctx.recorder.problem(`${name}: ${batch.failed} of ${N - prev.n} connects failed ${JSON.stringify(batch.errors)}`);
+      console.log(`  ${name}: ${N} connected (${Math.round(batch.connectRate)}/s, handshake p99 ${batch.handshakeP99Ms.toFixed(1)} ms)`);
+      prev = await recordSize(ctx, name, srv, N, batch, prev);
     }
   } finally {
     await srv.child.stop();
