@@ -4,6 +4,7 @@ import http from 'node:http';
 import { benchPayload, runSchedule } from './lib/schedule.mjs';
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+let requests = 0;
 
 function post(target, path, apiKey, body) {
   return new Promise((resolve) => {
@@ -32,9 +33,12 @@ process.on('message', async (msg) => {
   const pending = [];
   const result = await runSchedule(msg, (seq, t) => {
     const payload = benchPayload(seq, t, msg.bytes);
-    const body = msg.mode === 'users' ? { userIds: randomUsers(msg.users, msg.usersPerRequest ?? 1), event: 'bench', payload } : { event: 'bench', payload };
+    const idempotencyKey = `bench-${process.pid}-${++requests}`;
+    const body = msg.mode === 'users' ? { userIds: randomUsers(msg.users, msg.usersPerRequest ?? 1), event: 'bench', payload, idempotencyKey } : { event: 'bench', payload, idempotencyKey };
     const path = msg.mode === 'users' ? '/notifications' : '/notifications/broadcast';
-    pending.push(post(msg.target, path, msg.apiKey, body).then((s) => (statuses[s] = (statuses[s] ?? 0) + 1)));
+    // a connection reset (status 0) is retried once with the same idempotencyKey: never counted twice
+    const once = () => post(msg.target, path, msg.apiKey, body);
+    pending.push(once().then((s) => (s === 0 ? once() : s)).then((s) => (statuses[s] = (statuses[s] ?? 0) + 1)));
   });
   await Promise.all(pending);
   process.send({ cmd: 'ran', id: msg.id, statuses, accepted: statuses[202] ?? 0, ...result });
