@@ -1,5 +1,4 @@
 // The five scenarios of the benchmark, for one server and one run.
-import { rssBytes } from './proc.mjs';
 
 const FANOUT = ['deliveriesPerCpuSec', 'p50Ms', 'p99Ms', 'p999Ms', 'lastClientMs', 'lost', 'serverCpuPct', 'clientCpuPct'];
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,29 +1,20 @@
 import type { IdempotencyStore, PresenceManager } from './broker.js';
+import { addOne, countOf, type OneOrSet, removeOne } from './one-or-set.js';
 
 /** Presence of this one instance. */
 export class MemoryPresence implements PresenceManager {
-  /** A user's one connection id as is; a Set only for two or more (most users hold one). */
-  private readonly users = new Map<string, string | Set<string>>();
+  private readonly users = new Map<string, OneOrSet<string>>();
 
   async add(userId: string, connectionId: string): Promise<void> {
-    const held = this.users.get(userId);
-    if (held === undefined) this.users.set(userId, connectionId);
-    else if (typeof held !== 'string') held.add(connectionId);
-    else if (held !== connectionId) this.users.set(userId, new Set([held, connectionId]));
+    addOne(this.users, userId, connectionId);
   }
 
   async remove(userId: string, connectionId: string): Promise<void> {
-    const held = this.users.get(userId);
-    if (held === connectionId) this.users.delete(userId);
-    else if (held !== undefined && typeof held !== 'string') {
-      held.delete(connectionId);
-      if (held.size === 1) this.users.set(userId, held.values().next().value!);
-    }
+    removeOne(this.users, userId, connectionId);
   }
 
   async count(userId: string): Promise<number> {
-    const held = this.users.get(userId);
-    return held === undefined ? 0 : typeof held === 'string' ? 1 : held.size;
+    return countOf(this.users, userId);
   }
 
   async close(): Promise<void> {}

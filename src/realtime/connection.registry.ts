@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { addOne, itemsOf, type OneOrSet, removeOne } from '../broker/one-or-set.js';
 import { Connection, GatewayName } from './connection.js';
 
 /**
@@ -11,7 +12,7 @@ export class ConnectionRegistry {
   readonly all = new Set<Connection>();
   private readonly byGateway = new Map<GatewayName, Set<Connection>>();
   /** Most users hold one connection: that one is stored as is, a Set only for two or more. */
-  private readonly byUser = new Map<string, Connection | Set<Connection>>();
+  private readonly byUser = new Map<string, OneOrSet<Connection>>();
   /** Open sockets per ticket user, authenticated or not (the 429 limit). */
   private readonly openPerUser = new Map<string, number>();
 
@@ -22,11 +23,7 @@ export class ConnectionRegistry {
 
   authenticate(conn: Connection): void {
     addTo(this.byGateway, conn.gateway, conn);
-    const userId = conn.userId!;
-    const held = this.byUser.get(userId);
-    if (held === undefined) this.byUser.set(userId, conn);
-    else if (held instanceof Set) held.add(conn);
-    else if (held !== conn) this.byUser.set(userId, new Set([held, conn]));
+    addOne(this.byUser, conn.userId!, conn);
   }
 
   remove(conn: Connection): void {
@@ -36,12 +33,7 @@ export class ConnectionRegistry {
     else this.openPerUser.delete(conn.ticketUserId);
     if (conn.authenticated) {
       removeFrom(this.byGateway, conn.gateway, conn);
-      const held = this.byUser.get(conn.userId!);
-      if (held === conn) this.byUser.delete(conn.userId!);
-      else if (held instanceof Set) {
-        held.delete(conn);
-        if (held.size === 1) this.byUser.set(conn.userId!, held.values().next().value!);
-      }
+      removeOne(this.byUser, conn.userId!, conn);
     }
   }
 
@@ -58,10 +50,7 @@ export class ConnectionRegistry {
   }
 
   ofUser(userId: string, gateway?: GatewayName): Connection[] {
-    const held = this.byUser.get(userId);
-    if (held === undefined) return [];
-    if (!(held instanceof Set)) return gateway === undefined || held.gateway === gateway ? [held] : [];
-    const conns = [...held];
+    const conns = itemsOf(this.byUser, userId);
     return gateway ? conns.filter((c) => c.gateway === gateway) : conns;
   }
 
