@@ -2,11 +2,14 @@ import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { registerTicketCors } from './auth/ticket-cors.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
+import { registerAccessLog } from './ops/logger.options.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
@@ -19,7 +22,10 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   const logger = app.get(Logger);
   app.useLogger(logger);
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
-  registerJsonBodyParser(app.getHttpAdapter().getInstance(), config.maxBodyBytes);
+  const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
+  registerJsonBodyParser(fastify, config.maxBodyBytes);
+  registerTicketCors(fastify, config.allowedOrigins);
+  registerAccessLog(fastify, PinoLogger.root);
   app.useWebSocketAdapter(new HeraldWsAdapter(app));
   const docs = new DocumentBuilder()
     .setTitle('Herald')
@@ -33,11 +39,6 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
-  // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
-  // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
-  const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
-  const closed = { origin: false };
-  app.enableCors({ delegator: (req, done) => done(null, isTicketRoute(req.url) ? ticketCors : closed) });
   if (config.devKeys.jwt || config.devKeys.apiKeys) {
     const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
     logger.warn(
@@ -52,4 +53,3 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   return app;
 }
 
-const isTicketRoute = (url = '') => url.startsWith('/auth/ticket') && (url.length === 12 || url[12] === '?' || url === '/auth/ticket/');

@@ -1,7 +1,7 @@
 import { BadRequestException, HttpException, Injectable, NestMiddleware, PayloadTooLargeException, UnauthorizedException } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
-import { ApiKeyGuard, presentedApiKey } from '../auth/api-key.guard.js';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { MAX_DATA_DEPTH, nestedDeeperThan } from '../protocol/envelope.js';
 
 /** Set on a raw request whose body is a service call's JSON (see JsonBodyMiddleware). */
@@ -19,7 +19,7 @@ export class JsonBodyMiddleware implements NestMiddleware {
   constructor(private readonly apiKeys: ApiKeyGuard) {}
 
   use(req: IncomingMessage, _res: unknown, next: () => void): void {
-    if (!this.apiKeys.isValid(presentedApiKey(req))) throw new UnauthorizedException('missing or invalid API key');
+    if (!this.apiKeys.check(req)) throw new UnauthorizedException('missing or invalid API key');
     wantsJsonBody(req);
     next();
   }
@@ -71,7 +71,22 @@ export function parseJsonBody(raw: Buffer): unknown {
     const messages = [`payload must not be nested more than ${MAX_DATA_DEPTH} levels deep`];
     throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'payload', messages }] });
   }
+  // a key only JSON.parse can make dangerous, spelled out or escaped: rare, so looked for in the bytes first
+  if (raw.includes('proto') || raw.includes('constructor') || raw.includes('\\u')) stripProtoKeys(body);
   return body;
+}
+
+/** What Nest's ValidationPipe strips before validating, done here so that every path sees the same body. */
+function stripProtoKeys(value: unknown): void {
+  const stack = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (node === null || typeof node !== 'object') continue;
+    if (!Array.isArray(node)) {
+      for (const key of ['__proto__', 'prototype', 'constructor']) Reflect.deleteProperty(node, key);
+    }
+    for (const child of Object.values(node)) stack.push(child);
+  }
 }
 
 const tooLarge = () => new PayloadTooLargeException('body over MAX_BODY_BYTES');

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
 import { TYPE_PATTERN } from '../protocol/envelope.js';
+import { registerFastAccept } from '../protocol/http-validation.pipe.js';
 
 const EVENT_RULE = 'event must be 1 to 64 characters of [a-z0-9_.:-]';
 
@@ -42,3 +43,32 @@ export class PresenceResponse {
   @ApiProperty() online: boolean;
   @ApiProperty({ description: 'Authenticated connections across the cluster' }) connections: number;
 }
+
+const isEvent = (v: unknown): v is string => typeof v === 'string' && TYPE_PATTERN.test(v);
+// 1..256 UTF-16 units is within class-validator's Length(1, 256), which counts a surrogate pair once
+const isShortString = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 256;
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The fields of BroadcastNotificationDto when they certainly pass its rules (see registerFastAccept). */
+function broadcastFields(body: unknown): BroadcastNotificationDto | undefined {
+  if (!isPlainObject(body)) return undefined;
+  const { event, payload, idempotencyKey } = body;
+  if (!isEvent(event) || (payload !== undefined && !isPlainObject(payload)) || (idempotencyKey !== undefined && !isShortString(idempotencyKey))) return undefined;
+  return { event, payload, idempotencyKey };
+}
+
+export function acceptBroadcast(body: unknown): BroadcastNotificationDto | undefined {
+  const fields = broadcastFields(body);
+  return fields && Object.assign(new BroadcastNotificationDto(), fields);
+}
+
+export function acceptUserNotification(body: unknown): UserNotificationDto | undefined {
+  const fields = broadcastFields(body);
+  const userIds = fields && (body as { userIds?: unknown }).userIds;
+  if (!fields || !Array.isArray(userIds) || userIds.length < 1 || userIds.length > 1000) return undefined;
+  for (const userId of userIds) if (!isShortString(userId)) return undefined;
+  return Object.assign(new UserNotificationDto(), fields, { userIds });
+}
+
+registerFastAccept(BroadcastNotificationDto, acceptBroadcast);
+registerFastAccept(UserNotificationDto, acceptUserNotification);

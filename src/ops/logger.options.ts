@@ -1,28 +1,45 @@
+import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { type HeraldConfig } from '../config/herald-config.js';
 import { safeUrl } from '../realtime/access-log.js';
 
-/** JSON lines on stdout; credentials are redacted wherever they could appear. */
+/**
+ * JSON lines on stdout; credentials are redacted wherever they could appear.
+ * pino-http's per-request middleware is off (no routes): it built a child
+ * logger, serialised every header and ran the request in an async context for
+ * one line; registerAccessLog writes that line from a Fastify hook instead.
+ */
 export function loggerOptions(config: HeraldConfig, stream?: NodeJS.WritableStream): Params {
   return {
+    forRoutes: [],
     pinoHttp: {
       level: config.logLevel,
       stream,
+      autoLogging: false,
       redact: {
         paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.token', '*.ticket'],
         censor: '[redacted]',
       },
-      serializers: {
-        req: (req: IncomingMessage & { id?: unknown }) => ({
-          id: req.id,
-          method: req.method,
-          url: safeUrl(req.url),
-          headers: req.headers,
-          remoteAddress: req.socket?.remoteAddress,
-        }),
-      },
-      autoLogging: { ignore: (req) => req.url === '/health/live' || req.url === '/metrics' },
     },
   };
+}
+
+const UNLOGGED = new Set(['/health/live', '/metrics']);
+
+/** One `request completed` line (`event: http`) per HTTP request but probes and scrapes: method, URL with credentials redacted, status, time. */
+export function registerAccessLog(fastify: FastifyInstance, logger: Logger): void {
+  if (!logger.isLevelEnabled('info')) return;
+  fastify.addHook('onResponse', (req, reply, done) => {
+    // the URL as it came: Nest middleware rewrites raw.url
+    const url = req.originalUrl;
+    if (!UNLOGGED.has(url)) {
+      // flat fields: pino-http's req/res serializers would rebuild them from the Node objects
+      logger.info(
+        { event: 'http', reqId: req.id, method: req.method, url: safeUrl(url), statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime), remoteAddress: req.socket.remoteAddress },
+        'request completed',
+      );
+    }
+    done();
+  });
 }
