@@ -1,13 +1,13 @@
 import { jest } from '@jest/globals';
 import { BroadcastService } from '../src/realtime/broadcast.service.js';
 import { Connection } from '../src/realtime/connection.js';
-import { roundTrip } from './support/e2e.js';
+import { ClientPool, roundTrip } from './support/e2e.js';
 import { connectUser, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 /** Broadcast notifications that land in one event-loop turn go out together: one write per socket. */
 describe('broadcast fan-out under load', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const body = (i: number) => ({ id: `batch-${i}`, event: 'batch', payload: { i }, ts: Date.now() });
   const notifications = async (client: TestClient, n: number): Promise<Frame['data'][]> => {
     const got = [];
@@ -22,7 +22,7 @@ describe('broadcast fan-out under load', () => {
   });
   afterEach(async () => {
     jest.restoreAllMocks();
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 
