@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import fc from 'fast-check';
-import { acceptBroadcast, acceptUserNotification, BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
+import { acceptBatch, acceptBroadcast, acceptUserNotification, BatchNotificationsDto, BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
 
 /** Values near the DTOs' shape, valid and not: the fast checks must never accept what class-validator refuses. */
 const str = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', 'order.shipped', 'a', 'A', 'x'.repeat(64), 'x'.repeat(65), 'é', '😀'.repeat(130)));
@@ -36,6 +36,22 @@ describe('notification DTO fast checks', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('accept a batch only when class-validator accepts every item', () => {
+    const valid = fc.record({ userIds: fc.array(fc.string({ minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 }), event: fc.stringMatching(/^[a-z0-9_.:-]{1,64}$/) });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(valid, valid, body), { minLength: 0, maxLength: 4 }), (items) => {
+        const dto = acceptBatch({ items });
+        if (dto) {
+          expect(validates(BatchNotificationsDto, { items })).toBe(true);
+          expect(dto.items.every((item) => item instanceof UserNotificationDto)).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+    expect(acceptBatch({ items: [{ userIds: ['a'], event: 'e' }] })).toBeDefined();
+    expect(acceptBatch({ items: [] })).toBeUndefined();
   });
 
   it('accept the common valid bodies (else the fast path is never taken)', () => {

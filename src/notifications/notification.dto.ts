@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
 import { TYPE_PATTERN } from '../protocol/envelope.js';
 import { registerFastAccept } from '../protocol/http-validation.pipe.js';
 
@@ -31,6 +32,24 @@ export class UserNotificationDto extends BroadcastNotificationDto {
   @IsString({ each: true })
   @Length(1, 256, { each: true })
   userIds: string[];
+}
+
+/** Up to this many notifications in one POST /notifications/batch. */
+export const MAX_BATCH_ITEMS = 1000;
+
+export class BatchNotificationsDto {
+  @ApiProperty({ type: [UserNotificationDto], minItems: 1, maxItems: MAX_BATCH_ITEMS, description: 'Each as the body of POST /notifications' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_BATCH_ITEMS)
+  @ValidateNested({ each: true })
+  @Type(() => UserNotificationDto)
+  items: UserNotificationDto[];
+}
+
+export class BatchAcceptedResponse {
+  @ApiProperty({ type: [String], format: 'uuid', description: 'One id per item, in order; an idempotencyKey seen before answers its first id' })
+  ids: string[];
 }
 
 export class AcceptedResponse {
@@ -70,5 +89,18 @@ export function acceptUserNotification(body: unknown): UserNotificationDto | und
   return Object.assign(new UserNotificationDto(), fields, { userIds });
 }
 
+export function acceptBatch(body: unknown): BatchNotificationsDto | undefined {
+  const items = isPlainObject(body) ? body.items : undefined;
+  if (!Array.isArray(items) || items.length < 1 || items.length > MAX_BATCH_ITEMS) return undefined;
+  const dtos = new Array<UserNotificationDto>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const dto = acceptUserNotification(items[i]);
+    if (!dto) return undefined;
+    dtos[i] = dto;
+  }
+  return Object.assign(new BatchNotificationsDto(), { items: dtos });
+}
+
 registerFastAccept(BroadcastNotificationDto, acceptBroadcast);
+registerFastAccept(BatchNotificationsDto, acceptBatch);
 registerFastAccept(UserNotificationDto, acceptUserNotification);

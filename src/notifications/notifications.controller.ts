@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
-import { AcceptedResponse, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
+import { AcceptedResponse, BatchAcceptedResponse, BatchNotificationsDto, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
 
 @ApiTags('notifications')
@@ -28,6 +28,24 @@ export class NotificationsController {
   @ApiServiceUnavailableResponse({ description: 'Broker unreachable; nothing was delivered' })
   async notifyUsers(@Body() dto: UserNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyUsers(dto) };
+  }
+
+  @Post('notifications/batch')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Up to 1,000 notifications, each as the body of POST /notifications, in one call',
+    description:
+      'The whole call is validated before anything is published: one invalid item answers 400, its index in each field error ' +
+      '(`items.3.event`), and nothing is delivered. An idempotencyKey repeated in the batch, or seen within 5 minutes on this ' +
+      'endpoint, answers its first id and delivers once. On 503 the items the broker took keep their keys: retry the whole ' +
+      'batch with the same keys (items without a key may then be delivered twice).',
+  })
+  @ApiAcceptedResponse({ type: BatchAcceptedResponse })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or an item fails validation; field errors name the item (`items.<index>.<field>`)' })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
+  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; some items may not have been delivered' })
+  async notifyBatch(@Body() dto: BatchNotificationsDto): Promise<BatchAcceptedResponse> {
+    return { ids: await this.notifications.notifyBatch(dto.items) };
   }
 
   @Post('notifications/broadcast')

@@ -14,13 +14,44 @@ export class NotificationsService {
     private readonly broadcast: BroadcastService,
   ) {}
 
-  notifyUsers(dto: UserNotificationDto): Promise<string> {
-    const userIds = [...new Set(dto.userIds)];
-    return this.accept('users', dto, (body) => this.broadcast.notifyUsers(userIds, body));
+  notifyUsers(dto: UserNotificationDto, endpoint: 'users' | 'batch' = 'users'): Promise<string> {
+    const userIds = dto.userIds.length === 1 ? dto.userIds : [...new Set(dto.userIds)];
+    return this.accept(endpoint, dto, (body) => this.broadcast.notifyUsers(userIds, body));
   }
 
   notifyAll(dto: BroadcastNotificationDto): Promise<string> {
     return this.accept('broadcast', dto, (body) => this.broadcast.notifyAll(body));
+  }
+
+  /**
+   * POST /notifications/batch: one id per item, in order. Items run side by side
+   * (the broker pipelines their publishes); an idempotencyKey repeated within
+   * the batch answers the first item's id, one seen before answers its first id.
+   * When the broker fails, the items it did take keep their keys, so retrying the
+   * whole batch with the same keys delivers only what is missing.
+   */
+  async notifyBatch(items: UserNotificationDto[]): Promise<string[]> {
+    const firstOfKey = new Map<string, number>();
+    const ids = new Array<string>(items.length);
+    const accepted = items.map((item, i) => {
+      const key = item.idempotencyKey;
+      const first = key === undefined ? undefined : firstOfKey.get(key);
+      if (first !== undefined) return undefined;
+      if (key !== undefined) firstOfKey.set(key, i);
+      return this.notifyUsers(item, 'batch').then(
+        (id) => void (ids[i] = id),
+        (err: unknown) => err,
+      );
+    });
+    const failures = (await Promise.all(accepted)).filter((err) => err !== undefined);
+    if (failures.length > 0) {
+      throw new ServiceUnavailableException('broker unavailable; some items may not have been delivered: retry the batch with the same idempotencyKeys', { cause: failures[0] });
+    }
+    for (let i = 0; i < items.length; i++) {
+      const key = items[i].idempotencyKey;
+      if (ids[i] === undefined && key !== undefined) ids[i] = ids[firstOfKey.get(key)!];
+    }
+    return ids;
   }
 
   private async accept(
