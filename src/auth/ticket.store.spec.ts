@@ -85,6 +85,29 @@ describe('MemoryTicketStore', () => {
     for (let i = 0; i < 5; i++) await store.issue('more');
     expect(await store.peek(live.ticket)).toBe('fresh');
   });
+
+  it('drops expired tickets as it issues, holding only the live ones, without walking them', async () => {
+    const store = new MemoryTicketStore(1_000, clock);
+    for (let i = 0; i < 5_000; i++) {
+      await store.issue(`u-${i}`);
+      now += 1; // one ticket a millisecond: about 1,000 alive at any time
+    }
+    expect(store.size).toBeLessThanOrEqual(1_001);
+    expect(store.size).toBeGreaterThanOrEqual(999);
+    // a storm: 10,000 tickets at once are all kept (none expired), each issue stops at the first live ticket
+    const entries = (store as unknown as { tickets: Map<string, unknown> }).tickets;
+    let visited = 0;
+    const iterate = entries[Symbol.iterator].bind(entries);
+    (entries as unknown as { [Symbol.iterator]: () => Iterator<unknown> })[Symbol.iterator] = function* () {
+      for (const e of iterate()) {
+        visited++;
+        yield e;
+      }
+    };
+    for (let i = 0; i < 10_000; i++) await store.issue(`storm-${i}`);
+    expect(visited).toBeLessThanOrEqual(10_000 + 1_001);
+    expect(store.size).toBeGreaterThan(10_000);
+  });
 });
 
 describe('redactTicket', () => {

@@ -30,9 +30,14 @@ export class MemoryTicketStore implements TicketStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Tickets held, used or not, until they expire (for tests and metrics). */
+  get size(): number {
+    return this.tickets.size;
+  }
+
   async issue(userId: string): Promise<IssuedTicket> {
     const now = this.now();
-    if (this.tickets.size > 1000) this.sweep(now);
+    this.dropExpired(now);
     const ticket = newTicket();
     this.tickets.set(ticket, { userId, expires: now + this.ttlMs });
     return { ticket, expiresIn: Math.ceil(this.ttlMs / 1000) };
@@ -55,7 +60,15 @@ export class MemoryTicketStore implements TicketStore {
     return entry && entry.expires > this.now() ? entry.userId : undefined;
   }
 
-  private sweep(now: number) {
-    for (const [ticket, entry] of this.tickets) if (entry.expires <= now) this.tickets.delete(ticket);
+  /**
+   * Every ticket lives the same TTL, so the Map (insertion order) is in expiry
+   * order: expired tickets are dropped from its front, and the walk stops at the
+   * first live one. O(1) per issue, amortised, however many tickets are out.
+   */
+  private dropExpired(now: number) {
+    for (const [ticket, entry] of this.tickets) {
+      if (entry.expires > now) return;
+      this.tickets.delete(ticket);
+    }
   }
 }
