@@ -2,8 +2,10 @@
 //   --quick              small N, a second per phase; fails unless every message arrived (CI)
 //   --runs 3             interleaved runs (server order rotates); medians with min–max
 //   --servers a,b        herald,ws-naive,ws-frame-once,socketio,uws
-//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow
+//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow,http,storm
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
+//   --storm-n 1000,...   reconnect storm sizes;   --http-rates 500,1000,...  open-loop REST rates
+//   --redis URL          Redis for the batch-on-Redis figure (default redis://127.0.0.1:6379; "" skips it)
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -29,6 +31,9 @@ const { values: args } = parseArgs({
     n: { type: 'string' },
     'fanout-n': { type: 'string' },
     out: { type: 'string' },
+    'storm-n': { type: 'string' },
+    'http-rates': { type: 'string' },
+    redis: { type: 'string' },
   },
 });
 const QUICK = args.quick;
@@ -37,6 +42,15 @@ const nums = (s) => list(s).map(Number);
 const P = QUICK
   ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
   : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
+Object.assign(
+  P,
+  QUICK
+    ? { stormNs: [150], httpRates: [200], httpMs: 500, httpWarmMs: 200, batchItems: 100, batchConnections: 4, redisUrl: undefined }
+    : { stormNs: [1000, 5000, 10000], httpRates: [500, 1000, 2000, 4000, 8000], httpMs: 5000, httpWarmMs: 1000, batchItems: 1000, batchConnections: 4, redisUrl: 'redis://127.0.0.1:6379' },
+);
+if (args['storm-n']) P.stormNs = nums(args['storm-n']);
+if (args['http-rates']) P.httpRates = nums(args['http-rates']);
+if (args.redis !== undefined) P.redisUrl = args.redis || undefined;
 if (args.runs) P.runs = Number(args.runs);
 if (args.n) P.connectNs = nums(args.n);
 if (args['fanout-n']) P.fanoutN = P.clusterN = Number(args['fanout-n']);
@@ -51,7 +65,8 @@ const SERVERS = {
   uws: { script: 'servers/uws.mjs', proto: 'ws', path: '/' },
 };
 const serverNames = args.servers ? list(args.servers) : Object.keys(SERVERS);
-const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
+const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow', 'http', 'storm'];
+const WS_SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
 
 const twoCores = os.cpus().length >= 2;
 const SERVER_CPUS = twoCores ? '0' : undefined;
@@ -85,6 +100,8 @@ const loadgens = await Promise.all(
 );
 const publisher = new Child(join(here, 'publisher.mjs'), { cpus: CLIENT_CPUS });
 await publisher.next('ready');
+const httpgen = new Child(join(here, 'httpgen.mjs'), { cpus: CLIENT_CPUS });
+await httpgen.next('ready');
 if (!loadgens[0].pinned) note('taskset unavailable: processes not pinned to cores');
 
 const clients = new Clients(loadgens, { jwtSecret: secrets.BENCH_JWT_SECRET, concurrency: QUICK ? 16 : 64 });
@@ -100,14 +117,14 @@ async function startServer(name, env = {}) {
 }
 
 const recorder = new Recorder();
-const ctx = { P, QUICK, clients, publisher, startServer, recorder, note, secrets, here, SERVERS };
+const ctx = { P, QUICK, clients, publisher, httpgen, loadgens, startServer, recorder, note, secrets, here, SERVERS };
 const started = new Date();
 const skipped = new Set();
 console.log(`Herald benchmark${QUICK ? ' (quick)' : ''}: ${P.runs} run(s), servers ${serverNames.join(', ')}, scenarios ${scenarioNames.join(', ')}`);
 for (let run = 0; run < P.runs; run++) {
   const order = serverNames.map((_, i) => serverNames[(i + run) % serverNames.length]);
   console.log(`run ${run + 1}/${P.runs}: ${order.join(' → ')}`);
-  for (const name of order) {
+  for (const name of scenarioNames.some((x) => WS_SCENARIOS.includes(x)) ? order : []) {
     if (skipped.has(name)) continue;
     const on = new Set(scenarioNames);
     const steps = [
@@ -132,9 +149,20 @@ for (let run = 0; run < P.runs; run++) {
       }
     }
   }
+  for (const step of ['http', 'storm']) {
+    if (!scenarioNames.includes(step)) continue;
+    try {
+      await scenarios[step](ctx, run);
+    } catch (err) {
+      recorder.problem(`${step} (run ${run + 1}) failed: ${err.stack ?? err}`);
+    } finally {
+      await clients.close();
+    }
+  }
 }
 for (const lg of loadgens) await lg.stop();
 await publisher.stop();
+await httpgen.stop();
 
 const results = {
   meta: {
@@ -154,7 +182,7 @@ mkdirSync(outDir, { recursive: true });
 const { rows, markdown } = summarize(results);
 results.targets = checkTargets(rows);
 const written = await writeReport(results, outDir);
-const targets = `### Targets (issue #6)\n\n${targetsMarkdown(results.targets)}\n`;
+const targets = `### Targets (issues #6 and #10)\n\n${targetsMarkdown(results.targets)}\n`;
 if (written.markdownPath) appendFileSync(written.markdownPath, `\n${targets}`);
 console.log(`\n${markdown}\n\n${targets}`);
 console.log(`results: ${written.jsonPath}${written.pngPaths?.length ? `, chart: ${written.pngPaths.join(', ')}` : ''}`);

@@ -14,6 +14,14 @@ const META = {
   serverCpuPct: ['%', 'lower'],
   clientCpuPct: ['%', 'lower'],
   cpuPerDeliveryVsSingle: ['×', 'lower'],
+  ratePerSec: ['/s', 'higher'],
+  notificationsPerSec: ['/s', 'higher'],
+  answeredPct: ['%', 'higher'],
+  serverCpuUsPerReq: ['µs', 'lower'],
+  serverCpuUsPerNotification: ['µs', 'lower'],
+  serverCpuMsPerConnect: ['ms', 'lower'],
+  allConnectedSec: ['s', 'lower'],
+  failed: ['count', 'lower'],
 };
 
 export class Recorder {
