@@ -10,8 +10,10 @@ describe('MemoryTicketStore', () => {
   it('issues opaque tickets of at least 128 random bits (>= 22 characters), all distinct', async () => {
     const store = new MemoryTicketStore(30_000, clock);
     const tickets = new Set<string>();
-    for (let i = 0; i < 200; i++) {
+    // 1,000: across several refills of the random pool (256 tickets each)
+    for (let i = 0; i < 1000; i++) {
       const { ticket } = await store.issue('alice');
+      expect(ticket).toHaveLength(32);
       expect(ticket.length).toBeGreaterThanOrEqual(22);
       expect(ticket).toMatch(/^[A-Za-z0-9_-]+$/);
       // base64url: 6 bits a character
@@ -19,7 +21,7 @@ describe('MemoryTicketStore', () => {
       expect(ticket).not.toContain('alice');
       tickets.add(ticket);
     }
-    expect(tickets.size).toBe(200);
+    expect(tickets.size).toBe(1000);
     expect(newTicket()).not.toBe(newTicket());
   });
 

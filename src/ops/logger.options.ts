@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
-import type { Logger } from 'pino';
+import { destination, type Logger } from 'pino';
 import { type HeraldConfig } from '../config/herald-config.js';
 import { safeUrl } from '../realtime/access-log.js';
 
@@ -15,7 +15,9 @@ export function loggerOptions(config: HeraldConfig, stream?: NodeJS.WritableStre
     forRoutes: [],
     pinoHttp: {
       level: config.logLevel,
-      stream,
+      // stdout written asynchronously: lines that come while a write is in flight go out together in the next
+      // (pino flushes what is left when the process exits)
+      stream: stream ?? destination({ dest: 1, sync: false }),
       autoLogging: false,
       redact: {
         paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.token', '*.ticket'],
