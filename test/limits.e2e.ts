@@ -145,6 +145,7 @@ describe('limits', () => {
       // drain the bucket, then exactly 4x RATE drops
       let sent = 0;
       while (errorsOf(seen, 'rate_limited').length < 4 * RATE) {
+        if (sent > 20 * RATE) throw new Error(`only ${errorsOf(seen, 'rate_limited').length} drops after ${sent} messages`);
         client.send({ type: 'echo', data: sent++ });
         await eventually(() => expect(seen).toHaveLength(sent));
       }
