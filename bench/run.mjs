@@ -5,7 +5,6 @@
 //   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';

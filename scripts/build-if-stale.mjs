@@ -21,7 +21,15 @@ export function isStale(dir = root) {
   const outputs = [join(dir, 'dist/main.js'), join(dir, 'dist/cli/token.js'), join(dir, 'client/dist/index.js')];
   if (!outputs.every((file) => existsSync(file))) return true;
   const built = Math.min(...outputs.map((file) => statSync(file).mtimeMs));
-  const inputs = ['src', 'client/src', 'tsconfig.json', 'tsconfig.build.json', 'client/tsconfig.json', 'client/tsconfig.build.json', 'package-lock.json'];
+  const inputs = [
+    'src',
+    'client/src',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'client/tsconfig.json',
+    'client/tsconfig.build.json',
+    'package-lock.json',
+  ];
   return inputs.some((input) => newestMtime(join(dir, input)) > built);
 }
 

@@ -39,10 +39,17 @@ function lint(text: string): string[] {
     if (!/^[a-z_:][a-z0-9_:]*$/.test(f.name)) problems.push(`${f.name}: not snake_case`);
     if (f.type === 'counter' && !f.name.endsWith('_total')) problems.push(`${f.name}: counter without _total`);
     if (f.type !== 'counter' && f.name.endsWith('_total')) problems.push(`${f.name}: ${f.type} with the counter suffix _total`);
-    if (f.type !== 'histogram' && f.type !== 'summary' && /_(bucket|sum|count)$/.test(f.name)) problems.push(`${f.name}: reserved suffix on a ${f.type}`);
-    if (/_(milliseconds|microseconds|nanoseconds|minutes|hours|days|kilobytes|megabytes|percent)(_|$)/.test(f.name)) problems.push(`${f.name}: not a base unit`);
+    if (f.type !== 'histogram' && f.type !== 'summary' && /_(bucket|sum|count)$/.test(f.name))
+      problems.push(`${f.name}: reserved suffix on a ${f.type}`);
+    if (/_(milliseconds|microseconds|nanoseconds|minutes|hours|days|kilobytes|megabytes|percent)(_|$)/.test(f.name))
+      problems.push(`${f.name}: not a base unit`);
     for (const sample of f.samples) {
-      const allowed = f.type === 'histogram' ? [f.name, `${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`] : f.type === 'summary' ? [f.name, `${f.name}_sum`, `${f.name}_count`] : [f.name];
+      const allowed =
+        f.type === 'histogram'
+          ? [f.name, `${f.name}_bucket`, `${f.name}_sum`, `${f.name}_count`]
+          : f.type === 'summary'
+            ? [f.name, `${f.name}_sum`, `${f.name}_count`]
+            : [f.name];
       if (!allowed.includes(sample)) problems.push(`${sample}: sample outside its family ${f.name}`);
     }
   }
@@ -73,7 +80,14 @@ describe('GET /metrics is clean for promtool, with the stock default metric name
 
   it('names the default process and Node.js metrics as stock dashboards expect (no herald_ prefix)', () => {
     const names = [...families(text).keys()];
-    for (const stock of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_gc_duration_seconds', 'nodejs_active_handles']) {
+    for (const stock of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_gc_duration_seconds',
+      'nodejs_active_handles',
+    ]) {
       expect(names).toContain(stock);
     }
     expect(names.filter((n) => /^herald_(process|nodejs)_/.test(n))).toEqual([]);

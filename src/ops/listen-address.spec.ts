@@ -5,7 +5,9 @@ describe('describeListenAddress', () => {
     expect(describeListenAddress({ address: '0.0.0.0', family: 'IPv4', port: 3000 })).toBe(
       'http://0.0.0.0:3000 (all interfaces; on this machine http://localhost:3000)',
     );
-    expect(describeListenAddress({ address: '::', family: 'IPv6', port: 3000 })).toBe('http://[::]:3000 (all interfaces; on this machine http://localhost:3000)');
+    expect(describeListenAddress({ address: '::', family: 'IPv6', port: 3000 })).toBe(
+      'http://[::]:3000 (all interfaces; on this machine http://localhost:3000)',
+    );
   });
 
   it('prints a specific interface as its URL', () => {
