@@ -88,4 +88,42 @@ describe('deploy files', () => {
       expect(nginx).toMatch(/proxy_http_version 1\.1/);
     });
   });
+
+  // issue 12: nginx's defaults got in the way (HTML 413, tickets in the access log, 503s during a drain, lost port)
+  describe.each([
+    ['deploy/nginx.conf', () => read('deploy/nginx.conf')],
+    ['the README recipe', () => /```nginx\n([\s\S]*?)```/.exec(read('README.md'))![1]],
+  ])('nginx: %s', (_name, text) => {
+    const conf = () => text().replace(/#.*$/gm, '');
+    const directive = (name: string) => [...conf().matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, 'gm'))].map((m) => m[1].trim());
+    const bytes = (size: string) => Number(/^\d+/.exec(size)![0]) * ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size.slice(-1).toLowerCase()] ?? 1);
+
+    it('moves upgrades off a draining instance: proxy_next_upstream error timeout http_503', () => {
+      expect(directive('proxy_next_upstream')).toEqual(['error timeout http_503']);
+    });
+
+    it('lets bodies above MAX_BODY_BYTES through, so that Herald answers its JSON 413', () => {
+      const [size] = directive('client_max_body_size');
+      expect(bytes(size)).toBeGreaterThan(validateEnv({}).maxBodyBytes);
+    });
+
+    it('logs requests without their query string (no ?ticket= in the access log)', () => {
+      const formats = Object.fromEntries(
+        [...conf().matchAll(/^\s*log_format\s+(\S+)\s+([^;]+);/gm)].map((m) => [m[1], m[2]]),
+      ) as Record<string, string>;
+      const logs = directive('access_log');
+      expect(logs.length).toBeGreaterThan(0);
+      for (const log of logs) {
+        const format = formats[log.split(/\s+/)[1]];
+        expect(format).toBeDefined();
+        expect(format).not.toMatch(/\$(request|request_uri|args|query_string|arg_\w+)\b/);
+        expect(format).toMatch(/\$uri\b/);
+      }
+    });
+
+    it('passes the Host header with its port ($http_host) and the scheme', () => {
+      expect(directive('proxy_set_header')).toEqual(expect.arrayContaining(['Host $http_host', 'X-Forwarded-Proto $scheme']));
+      expect(directive('proxy_set_header')).not.toContain('Host $host');
+    });
+  });
 });
