@@ -75,8 +75,21 @@ describe('deploy files', () => {
         // Herald needs SHUTDOWN_TIMEOUT_MS (10 s) to drain before Docker's SIGKILL
         expect(parseInt(service.stop_grace_period, 10)).toBeGreaterThan(10);
       }
-      const ports = ['herald-1', 'herald-2', 'lb'].flatMap((s) => compose.services[s].ports);
-      expect(new Set(ports.map((p: string) => p.split(':')[0])).size).toBe(3);
+      const ports: string[] = ['herald-1', 'herald-2', 'lb'].flatMap((s) => compose.services[s].ports);
+      // host:hostPort:containerPort, published on the loopback interface only
+      expect(new Set(ports.map((p) => p.split(':')[1])).size).toBe(3);
+      for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      expect(compose.services.redis.ports).toBeUndefined();
+    });
+
+    it('stops at once without .env (a required env_file) rather than restarting instances that cannot start', () => {
+      for (const name of ['herald-1', 'herald-2']) {
+        const envFile = compose.services[name].env_file;
+        const entries = (Array.isArray(envFile) ? envFile : [envFile]).map((e: string | { path: string; required?: boolean }) =>
+          typeof e === 'string' ? { path: e, required: true } : { required: true, ...e },
+        );
+        expect(entries).toContainEqual({ path: '.env', required: true });
+      }
     });
 
     it('points nginx at both instances, with WebSocket upgrades', () => {
