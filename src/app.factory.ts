@@ -9,7 +9,7 @@ import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
 export async function createHeraldApp(options: AppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(options), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create(await AppModule.forRoot(options), { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   app.useWebSocketAdapter(new HeraldWsAdapter(app));
