@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { hardenHttpServer } from './ops/http-hardening.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
@@ -26,6 +27,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  hardenHttpServer(app, config);
   // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
   // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
   const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };

@@ -34,6 +34,8 @@ export function halfSent(url: string, partial: string): Promise<{ socket: Socket
     const started = Date.now();
     const closed = new Promise<number>((done) => socket.on('close', () => done(Date.now() - started)));
     socket.on('error', () => undefined);
+    // flowing, so that a response (a 408) does not keep the end of the stream, and 'close', from being seen
+    socket.resume();
     socket.once('connect', () => {
       socket.write(partial);
       resolve({ socket, closed });
