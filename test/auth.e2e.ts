@@ -1,4 +1,4 @@
-import { nowSec, roundTrip, signJwt, unsignedJwt } from './support/e2e.js';
+import { ClientPool, nowSec, roundTrip, signJwt, unsignedJwt } from './support/e2e.js';
 import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
 
 const issue = (h: Herald, authorization?: string) =>
@@ -25,12 +25,12 @@ const badTokens = (): Array<[string, string]> => [
 
 describe('auth', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   beforeAll(async () => {
     h = await startHerald({ HEARTBEAT_INTERVAL_MS: '25000' });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { connectUser, type Herald, postJson, startHerald, type TestClient, upgradeStatus } from './support/harness.js';
-import { presenceCount, until } from './support/e2e.js';
+import { ClientPool, presenceCount, until } from './support/e2e.js';
 import { requireRedis, ThrowawayRedis } from './support/redis.js';
 
 const readyStatus = async (h: Herald) => (await fetch(`${h.url}/health/ready`)).status;
@@ -20,7 +20,7 @@ async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number
  */
 describe('cluster mode through Redis outages', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
 
   async function cluster(extraArgs?: string[]) {
     const redis = await ThrowawayRedis.start(extraArgs);
@@ -39,7 +39,7 @@ describe('cluster mode through Redis outages', () => {
   beforeAll(() => requireRedis());
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 

@@ -1,4 +1,4 @@
-import { eventually, roundTrip } from './support/e2e.js';
+import { ClientPool, eventually, roundTrip } from './support/e2e.js';
 import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -7,7 +7,7 @@ const MAX_BODY = 16_384;
 /** PROTOCOL §5–§6: the REST API for services and what it pushes to /notification. */
 describe('notifications', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const connect = async (path: '/demo' | '/notification', user: string) => {
     const c = await connectUser(h, path, user);
     clients.push(c.client);
@@ -22,7 +22,7 @@ describe('notifications', () => {
     h = await startHerald({ MAX_BODY_BYTES: String(MAX_BODY), SERVICE_API_KEYS: `${API_KEY},second-key` });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 

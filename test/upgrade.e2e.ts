@@ -1,12 +1,12 @@
 import { request } from 'node:http';
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
-import { eventually } from './support/e2e.js';
+import { ClientPool, eventually } from './support/e2e.js';
 import { getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Herald, type TestClient } from './support/harness.js';
 
 /** PROTOCOL §2.2: every refusal is an HTTP status with a short plain-text body, in the contract's order. */
 describe('upgrade', () => {
   let h: Herald;
-  const open: TestClient[] = [];
+  const open = new ClientPool();
   const ticket = () => getTicket(h, mintToken('alice'));
   const status = async (pathAndQuery: string, headers: Record<string, string> = {}) =>
     upgradeStatus(`${h.wsUrl}${pathAndQuery}`, headers);
@@ -15,7 +15,7 @@ describe('upgrade', () => {
     h = await startHerald();
   });
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
+    await open.closeAll();
   });
   afterAll(() => h.close());
 
@@ -125,7 +125,7 @@ describe('upgrade', () => {
       limited = await startHerald({ ALLOWED_ORIGINS: 'https://app.example,https://other.example', MAX_CONNECTIONS_PER_USER: '2', MAX_CONNECTIONS: '3' });
     });
     afterEach(async () => {
-      await Promise.all(held.splice(0).map((c) => c.close()));
+      await Promise.all(held.splice(0).map((c) => c.dispose()));
       // the server sees a close a little after the client: start every test from an empty instance
       await eventually(() => expect(limited.app.get(ConnectionRegistry).size).toBe(0));
     });

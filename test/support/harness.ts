@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { request as httpRequest } from 'node:http';
 import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import { createHeraldApp } from '../../src/app.factory.js';
@@ -120,6 +121,24 @@ export class TestClient {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     return this.closed;
   }
+
+  /** Closes, and cuts the socket if the server has not answered within `graceMs`: for cleanup, never hangs. */
+  async dispose(graceMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.ws.terminate();
+        resolve();
+      }, graceMs);
+    });
+    try {
+      this.close();
+    } catch {
+      this.ws.terminate();
+    }
+    await Promise.race([this.closed.then(() => undefined), cut]);
+    clearTimeout(timer);
+  }
 }
 
 /** Opens a socket on `path` with a ticket (no auth sent). */
@@ -166,19 +185,33 @@ export function upgradeStatus(url: string, headers: Record<string, string> = {})
   });
 }
 
-/** POSTs JSON with the dev API key. */
-export async function postJson(h: Herald, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${h.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/**
+ * POSTs JSON with the dev API key. Over node:http rather than global fetch, so it
+ * works in jest's jsdom environment too (the hook tests).
+ */
+export function postJson(h: Pick<Herald, 'url'>, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise<{ status: number; body: any; text: string }>((resolve, reject) => {
+    const req = httpRequest(`${h.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'content-length': String(Buffer.byteLength(payload)), ...headers },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        let json: any;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body: json, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, body: json, text };
 }
