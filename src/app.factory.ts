@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
+import { hardenHttpServer } from './ops/http-hardening.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
@@ -15,7 +16,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     // as on Express: `/notifications/` and `/Notifications` are `/notifications`; user ids and channel names in paths may be long
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
@@ -33,6 +34,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
+  hardenHttpServer(app, config);
   // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
   // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
   const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
