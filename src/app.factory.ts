@@ -9,6 +9,7 @@ import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { registerTicketCors } from './auth/ticket-cors.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
+import { hardenHttpServer } from './ops/http-hardening.js';
 import { registerAccessLog } from './ops/logger.options.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
@@ -18,7 +19,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     // as on Express: `/notifications/` and `/Notifications` are `/notifications`; user ids and channel names in paths may be long
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
@@ -39,6 +40,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
+  hardenHttpServer(app, config);
   if (config.devKeys.jwt || config.devKeys.apiKeys) {
     const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
     logger.warn(
