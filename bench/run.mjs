@@ -47,7 +47,7 @@ Object.assign(
   P,
   QUICK
     ? { stormNs: [150], httpRates: [200], httpMs: 500, httpWarmMs: 200, batchItems: 100, batchConnections: 4, redisUrl: undefined }
-    : { stormNs: [1000, 5000, 10000], httpRates: [500, 1000, 2000, 4000, 8000], httpMs: 5000, httpWarmMs: 1000, batchItems: 1000, batchConnections: 4, redisUrl: 'redis://127.0.0.1:6379' },
+    : { stormNs: [1000, 5000, 10000], httpRates: [500, 1000, 2000, 4000, 8000], httpMs: 5000, httpWarmMs: 3000, batchItems: 1000, batchConnections: 4, redisUrl: 'redis://127.0.0.1:6379' },
 );
 if (args['storm-n']) P.stormNs = nums(args['storm-n']);
 if (args['http-rates']) P.httpRates = nums(args['http-rates']);
