@@ -116,7 +116,7 @@ describe('observability', () => {
     expect(all.length).toBeGreaterThan(1000);
     // every request that carried a credential was logged, without the headers the credentials travel in
     const requests = parse(h).filter((l) => l.event === 'http');
-    expect(requests.map((l) => `${l.method} ${l.url} ${l.statusCode}`)).toEqual(
+    expect(requests.map((l) => `${l.req.method} ${l.req.url} ${l.res.statusCode}`)).toEqual(
       expect.arrayContaining(['POST /auth/ticket 201', 'POST /auth/ticket 401', 'POST /notifications 202', 'POST /notifications 401']),
     );
     expect(requests.filter((l) => l.headers !== undefined || l.req?.headers !== undefined)).toEqual([]);

@@ -32,13 +32,15 @@ const UNLOGGED = new Set(['/health/live', '/metrics']);
 /** One `request completed` line (`event: http`) per HTTP request but probes and scrapes: method, URL with credentials redacted, status, time. */
 export function registerAccessLog(fastify: FastifyInstance, logger: Logger): void {
   if (!logger.isLevelEnabled('info')) return;
+  // pino-http's req/res serializers would rebuild these objects from Node's; they are already what is logged
+  const same = (value: unknown) => value;
+  const log = logger.child({}, { serializers: { req: same, res: same } });
   fastify.addHook('onResponse', (req, reply, done) => {
     // the URL as it came: Nest middleware rewrites raw.url
     const url = req.originalUrl;
     if (!UNLOGGED.has(url)) {
-      // flat fields: pino-http's req/res serializers would rebuild them from the Node objects
-      logger.info(
-        { event: 'http', reqId: req.id, method: req.method, url: safeUrl(url), statusCode: reply.statusCode, responseTime: Math.round(reply.elapsedTime), remoteAddress: req.socket.remoteAddress },
+      log.info(
+        { event: 'http', req: { id: req.id, method: req.method, url: safeUrl(url), remoteAddress: req.socket.remoteAddress }, res: { statusCode: reply.statusCode }, responseTime: Math.round(reply.elapsedTime) },
         'request completed',
       );
     }
