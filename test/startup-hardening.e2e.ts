@@ -1,7 +1,10 @@
+import { jest } from '@jest/globals';
 import { ensureBuilt, runMain, type MainProcess } from './support/process.js';
 
 /** Issue 11 §6: how `node dist/main.js` starts (or refuses to) on a risky or broken configuration. */
 describe('startup hardening (node dist/main.js)', () => {
+  // Each test starts up to four node processes: a loaded 2-core machine needs the margin.
+  jest.setTimeout(90_000);
   const started: MainProcess[] = [];
   const run = (env: Record<string, string>) => {
     const p = runMain(env);
