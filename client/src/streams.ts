@@ -45,6 +45,7 @@ export class StreamTracker {
 
   /** True when the notification is new (and records it); false for one already seen. */
   accept(n: NotificationData): boolean {
+    if (n.stream === 'channel') return true;
     const ours = this.positions.get(n.stream);
     if (ours && ours.epoch === n.epoch && n.offset <= ours.offset) return false;
     this.positions.set(n.stream, { offset: n.offset, epoch: n.epoch });
