@@ -2,7 +2,7 @@ import type { HistoryResult, Publication } from './broker.js';
 import { recoverStream } from './recovery.js';
 import { StreamHistory } from './stream-history.js';
 
-const pub = (offset: number, epoch = 'e1'): Publication => ({ channel: 'ch', data: `m${offset}`, offset, epoch });
+const pub = (offset: number, epoch = 'e1'): Publication => ({ stream: 'ch', data: `m${offset}`, offset, epoch });
 const history = (offset: number, retained: number[], epoch = 'e1'): HistoryResult => ({
   position: { offset, epoch },
   publications: retained.map((o) => pub(o, epoch)),
@@ -58,8 +58,8 @@ describe('recoverStream', () => {
     const s = new StreamHistory(3, 1_000, 0);
     for (let i = 1; i <= 5; i++) s.append('ch', `m${i}`, i);
     const epoch = s.epoch;
-    expect(recoverStream({ offset: 2, epoch }, s.read('ch', 10, 2)).publications.map((p) => p.data)).toEqual(['m3', 'm4', 'm5']);
-    expect(recoverStream({ offset: 1, epoch }, s.read('ch', 10, 1)).recovered).toBe(false);
-    expect(recoverStream({ offset: 4, epoch }, s.read('ch', 2_000, 4)).recovered).toBe(false);
+    expect(recoverStream({ offset: 2, epoch }, s.read('ch', 10, { since: 2 })).publications.map((p) => p.data)).toEqual(['m3', 'm4', 'm5']);
+    expect(recoverStream({ offset: 1, epoch }, s.read('ch', 10, { since: 1 })).recovered).toBe(false);
+    expect(recoverStream({ offset: 4, epoch }, s.read('ch', 2_000, { since: 4 })).recovered).toBe(false);
   });
 });

@@ -4,6 +4,7 @@ import { encode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { Connection, GatewayName, StreamName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
+import { StreamInterest } from '../streams/stream-interest.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { textFrame } from './ws-frame.js';
 
@@ -45,30 +46,48 @@ export class BroadcastService implements OnModuleInit {
   private readonly broadcasts = new TurnBatcher<Publication>((pubs) => this.deliverBroadcasts(pubs));
 
   onModuleInit(): void {
-    this.broker.onPublication((pub) => (pub.channel === BROADCAST_STREAM ? this.broadcasts.push(pub) : this.deliver(pub)));
+    this.broker.onPublication((pub) => (pub.stream === BROADCAST_STREAM ? this.broadcasts.push(pub) : this.deliver(pub)));
+  }
+
+  private readonly interest = new StreamInterest(this.broker);
+
+  private streamsOf(conn: Connection): string[] {
+    const userId = conn.userId!;
+    return conn.gateway === 'notification'
+      ? [Channel.stream('user', userId), BROADCAST_STREAM]
+      : [Channel.gateway(conn.gateway), Channel.user(conn.gateway, userId)];
+  }
+
+  /** An authenticated connection's streams are held: this instance receives their publications. */
+  async hold(conn: Connection): Promise<void> {
+    await Promise.all(this.streamsOf(conn).map((stream) => this.interest.hold(stream)));
+  }
+
+  release(conn: Connection): void {
+    for (const stream of this.streamsOf(conn)) this.interest.release(stream);
   }
 
   /** Every authenticated connection of `gateway`, on every instance. */
   async toGateway(gateway: GatewayName, type: string, data: unknown): Promise<void> {
-    await this.publish(Channel.gateway(gateway), encode(type, data).toString());
+    await this.publish([Channel.gateway(gateway)], encode(type, data).toString());
   }
 
   /** Every connection of each of `userIds` on `gateway`, on every instance. */
   async toUsers(gateway: GatewayName, userIds: string[], type: string, data: unknown): Promise<void> {
     const frame = encode(type, data).toString();
-    await Promise.all(userIds.map((userId) => this.publish(Channel.user(gateway, userId), frame)));
+    await this.publish(userIds.map((userId) => Channel.user(gateway, userId)), frame);
   }
 
   /** Appends to each user's notification stream (with history) and delivers. */
   async notifyUsers(userIds: string[], body: NotificationBody): Promise<void> {
     const data = JSON.stringify(body);
-    await Promise.all(userIds.map((userId) => this.publish(Channel.stream('user', userId), data, true)));
+    await this.publish(userIds.map((userId) => Channel.stream('user', userId)), data, true);
     this.metrics.notificationsPublished.inc({ target: 'users' });
   }
 
   /** Appends to the broadcast notification stream and delivers to every `/notification` connection. */
   async notifyAll(body: NotificationBody): Promise<void> {
-    await this.publish(Channel.stream('broadcast'), JSON.stringify(body), true);
+    await this.publish([BROADCAST_STREAM], JSON.stringify(body), true);
     this.metrics.notificationsPublished.inc({ target: 'broadcast' });
   }
 
@@ -144,10 +163,10 @@ export class BroadcastService implements OnModuleInit {
     }
   }
 
-  private async publish(channel: string, data: string, history = false): Promise<void> {
+  private async publish(streams: string[], data: string, history = false): Promise<void> {
     const end = this.metrics.brokerPublishSeconds.startTimer();
     try {
-      await this.broker.publish(channel, data, { history });
+      await this.broker.publish(streams, data, { history });
     } finally {
       end();
     }
@@ -158,14 +177,14 @@ export class BroadcastService implements OnModuleInit {
     try {
       this.route(pub);
     } catch (err) {
-      this.log.error({ err, channel: pub.channel }, 'fan-out failed');
+      this.log.error({ err, stream: pub.stream }, 'fan-out failed');
     } finally {
       end();
     }
   }
 
   private route(pub: Publication): void {
-    const { channel } = pub;
+    const channel = pub.stream;
     if (channel === BROADCAST_STREAM) {
       this.fanOutStream(this.registry.onGateway('notification'), 'broadcast', pub);
     } else if (channel.startsWith('n:user:')) {

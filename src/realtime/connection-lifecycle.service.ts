@@ -6,6 +6,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../ops/metrics.service.js';
 import { AccessLog } from './access-log.js';
+import { BroadcastService } from './broadcast.service.js';
 import { Connection, connectionOf, ConnectionShared, GatewayName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { HeartbeatService } from './heartbeat.service.js';
@@ -26,6 +27,7 @@ export class ConnectionLifecycle {
     private readonly heartbeat: HeartbeatService,
     private readonly metrics: MetricsService,
     private readonly access: AccessLog,
+    private readonly broadcast: BroadcastService,
   ) {
     this.shared = {
       sendBufferMaxBytes: config.sendBufferMaxBytes,
@@ -71,6 +73,7 @@ export class ConnectionLifecycle {
       conn.userId = userId === conn.ticketUserId ? conn.ticketUserId : userId;
       conn.authenticated = true;
       this.registry.authenticate(conn);
+      await this.broadcast.hold(conn);
       await this.presence.add(userId, conn.id);
       // closed while presence was being written: the close handler ran before the add
       if (!this.registry.all.has(conn)) await this.presence.remove(userId, conn.id);
@@ -88,6 +91,7 @@ export class ConnectionLifecycle {
     this.metrics.connections.dec({ gateway: conn.gateway });
     this.metrics.closes.inc({ gateway: conn.gateway, code: closeCodeLabel(code) });
     if (conn.authenticated) {
+      this.broadcast.release(conn);
       this.presence.remove(conn.userId!, conn.id).catch((err) => this.log.warn({ err, connectionId: conn.id }, 'presence remove failed'));
     }
     const byServer = conn.closeCode !== undefined;

@@ -34,7 +34,7 @@ export class StreamRecovery {
     let recovered = true;
     for (const stream of STREAMS) {
       const since = recover?.[stream];
-      const history = await this.broker.history(this.broadcast.streamChannel(stream, conn.userId!), since?.offset);
+      const history = await this.broker.history(this.broadcast.streamChannel(stream, conn.userId!), { since: since?.offset });
       streams[stream] = history.position;
       const outcome = since ? recoverStream(since, history) : undefined;
       if (outcome) recovered &&= outcome.recovered;

@@ -1,4 +1,4 @@
-import type { Broker, HistoryResult, Publication } from '../broker.js';
+import { type Broker, DuplicatePublicationError, type HistoryOptions, type HistoryResult, type Publication, type PublishOptions, type StreamPosition } from '../broker.js';
 import { newEpoch, STREAM_META_TTL_MS } from '../stream-history.js';
 import { RedisConnection } from './redis.connection.js';
 import { LOG_WINDOW_MS, RedisFanout } from './redis.fanout.js';
@@ -23,13 +23,27 @@ export class RedisBroker implements Broker {
     this.metaTtlMs = Math.max(historyTtlMs, STREAM_META_TTL_MS);
   }
 
-  async publish(channel: string, data: string, options?: { history?: boolean }): Promise<Publication> {
-    const history = options?.history === true;
+  /**
+   * Interim adaptation to the new contract (C2 replaces it): one script per
+   * stream, so a multi-stream publish is not yet atomic, and the idempotency
+   * claim is a separate step.
+   */
+  async publish(streams: readonly string[], data: string, options: PublishOptions): Promise<StreamPosition[]> {
+    const { idempotency } = options;
+    if (idempotency) {
+      const key = [this.redis.key(idempotency.key)];
+      const first = await this.redis.script<string | null>('heraldClaim', key, [idempotency.id, idempotency.ttlMs]);
+      if (first) throw new DuplicatePublicationError(first);
+    }
+    return Promise.all(streams.map((stream) => this.publishOne(stream, data, options.history)));
+  }
+
+  private async publishOne(stream: string, data: string, history: boolean): Promise<StreamPosition> {
     const [offset, epoch] = await this.redis.script<[number | string, string, string]>(
       'heraldPublish',
-      [this.redis.key(`meta:${channel}`), this.redis.key(`hist:${channel}`), this.redis.key('log')],
+      [this.redis.key(`meta:${stream}`), this.redis.key(`hist:${stream}`), this.redis.key('log')],
       [
-        JSON.stringify(channel),
+        JSON.stringify(stream),
         data,
         history ? '1' : '0',
         this.historySize,
@@ -40,23 +54,32 @@ export class RedisBroker implements Broker {
         this.redis.key('pub'),
       ],
     );
-    return history ? { channel, data, offset: Number(offset), epoch } : { channel, data };
+    return history ? { offset: Number(offset), epoch } : { offset: 0, epoch: '' };
   }
 
   onPublication(handler: (pub: Publication) => void): void {
     this.fanout.onPublication(handler);
   }
 
-  async history(channel: string, sinceOffset?: number): Promise<HistoryResult> {
+  /** Interim: every instance still receives every publication (one pub/sub channel). */
+  async subscribe(_stream: string): Promise<void> {}
+
+  async unsubscribe(_stream: string): Promise<void> {}
+
+  onResync(_handler: (streams: readonly string[]) => void): void {}
+
+  async history(stream: string, options: HistoryOptions = {}): Promise<HistoryResult> {
+    const { since, limit } = options;
     const [offset, epoch, members] = await this.redis.script<[number, string, string[]]>(
       'heraldHistory',
-      [this.redis.key(`meta:${channel}`), this.redis.key(`hist:${channel}`)],
-      [newEpoch(), this.metaTtlMs, this.historyTtlMs, sinceOffset === undefined ? '' : Math.floor(sinceOffset)],
+      [this.redis.key(`meta:${stream}`), this.redis.key(`hist:${stream}`)],
+      [newEpoch(), this.metaTtlMs, this.historyTtlMs, since === undefined ? '' : Math.floor(since)],
     );
-    const publications = members.map((member): Publication => {
+    const kept = limit === undefined ? members : members.slice(0, limit);
+    const publications = kept.map((member): Publication => {
       const s1 = member.indexOf(' ');
       const s2 = member.indexOf(' ', s1 + 1);
-      return { channel, data: member.slice(s2 + 1), offset: Number(member.slice(0, s1)), epoch };
+      return { stream, data: member.slice(s2 + 1), offset: Number(member.slice(0, s1)), epoch };
     });
     return { position: { offset: Number(offset), epoch }, publications };
   }

@@ -23,12 +23,13 @@ export function parseFanoutMessage(message: string): { id: string; pub: Publicat
   const s2 = head.indexOf(' ', s1 + 1);
   const s3 = head.indexOf(' ', s2 + 1);
   if (newline < 0 || s1 < 0 || s2 < 0 || s3 < 0) throw new Error('malformed fan-out message');
-  const pub: Publication = { channel: JSON.parse(head.slice(s3 + 1)) as string, data: message.slice(newline + 1) };
   const offset = head.slice(s1 + 1, s2);
-  if (offset !== '') {
-    pub.offset = Number(offset);
-    pub.epoch = head.slice(s2 + 1, s3);
-  }
+  const pub: Publication = {
+    stream: JSON.parse(head.slice(s3 + 1)) as string,
+    data: message.slice(newline + 1),
+    offset: offset === '' ? 0 : Number(offset),
+    epoch: offset === '' ? '' : head.slice(s2 + 1, s3),
+  };
   return { id: head.slice(0, s1), pub };
 }
 
@@ -103,7 +104,7 @@ export class RedisFanout {
     try {
       this.handler(parsed.pub);
     } catch (err) {
-      this.log.error({ err, channel: parsed.pub.channel }, 'publication handler failed');
+      this.log.error({ err, stream: parsed.pub.stream }, 'publication handler failed');
     }
   }
 

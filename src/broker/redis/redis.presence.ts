@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { PresenceManager } from '../broker.js';
+import type { ChannelPresence, PresenceManager } from '../broker.js';
 import type { RedisConnection } from './redis.connection.js';
 
 /**
@@ -9,6 +9,8 @@ import type { RedisConnection } from './redis.connection.js';
  * instance dies, its entries stop counting at most `ttlMs` later
  * (PRESENCE_TTL_MS, 25 s by default, under the contract's 30 s).
  */
+const CHANNEL_KEY = '\u0000channel:';
+
 export class RedisPresence implements PresenceManager {
   private readonly log = new Logger('RedisPresence');
   /** This instance's authenticated connections: what it keeps alive in Redis. */
@@ -44,6 +46,27 @@ export class RedisPresence implements PresenceManager {
 
   async count(userId: string): Promise<number> {
     return Number(await this.redis.script<number>('heraldPresenceCount', [this.key(userId)], []));
+  }
+
+  /**
+   * Interim (C1's, for C2 to replace): a channel's entries live in a sorted
+   * set like a user's, members `"<connectionId> <userId>"` (connection ids are
+   * UUIDs), kept alive by the same refresh.
+   */
+  async join(channel: string, userId: string, connectionId: string): Promise<void> {
+    await this.add(CHANNEL_KEY + channel, `${connectionId} ${userId}`);
+  }
+
+  async leave(channel: string, userId: string, connectionId: string): Promise<void> {
+    await this.remove(CHANNEL_KEY + channel, `${connectionId} ${userId}`);
+  }
+
+  async channel(channel: string, maxUsers: number): Promise<ChannelPresence> {
+    const key = this.key(CHANNEL_KEY + channel);
+    const members = await this.redis.call(() => this.redis.client.zrangebyscore(key, `(${Date.now()}`, '+inf'));
+    const users = new Set<string>();
+    for (const m of members) if (users.size < maxUsers) users.add(m.slice(m.indexOf(' ') + 1));
+    return { subscribers: members.length, users: [...users] };
   }
 
   /** Graceful stop: this instance's entries go at once rather than at expiry. */
