@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
-import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
+import { HeraldWsAdapter } from './connections/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
 export async function createHeraldApp(options: AppOptions = {}): Promise<INestApplication> {

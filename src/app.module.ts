@@ -9,7 +9,7 @@ import { DemoPageModule } from './demo/demo-page.module.js';
 import { GatewaysModule } from './gateways/gateways.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpsModule } from './ops/ops.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { RealtimeModule } from './connections/connections.module.js';
 import { loggerOptions } from './ops/logger.options.js';
 
 export interface AppOptions {

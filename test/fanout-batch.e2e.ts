@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { BroadcastService } from '../src/realtime/broadcast.service.js';
-import { Connection } from '../src/realtime/connection.js';
+import { BroadcastService } from '../src/streams/broadcast.service.js';
+import { Connection } from '../src/connections/connection.js';
 import { roundTrip } from './support/e2e.js';
 import { connectUser, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 

@@ -1,5 +1,5 @@
 import { TICKETS, type TicketStore } from '../src/auth/ticket.store.js';
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { eventually, recordFrames } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald, type TestClient } from './support/harness.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page, type Route } from 'playwright-core';
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { postJson, startHerald, type Herald } from '../../test/support/harness.js';
 import { ensureClientBuilt } from './ensure-built.js';
 

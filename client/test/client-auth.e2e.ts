@@ -1,4 +1,4 @@
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { Envelope, HeraldClient, TokenRequest } from '../src/index.js';
 import { closeClients, collect, nextEvent, nodeClient, opened } from './support.js';

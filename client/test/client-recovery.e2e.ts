@@ -1,4 +1,4 @@
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { postJson, startHerald, type Herald } from '../../test/support/harness.js';
 import type { HeraldClient, NotificationData } from '../src/index.js';
 import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until } from './support.js';

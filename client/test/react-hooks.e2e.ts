@@ -5,7 +5,7 @@
 // Node export conditions: Herald runs in this process, and `ws` resolves to a stub under "browser".
 import { nodeFetch } from './jsdom-support.js';
 import { act, renderHook, waitFor } from '@testing-library/react';
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { API_KEY, mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { ChatData, WebSocketConstructor } from '../src/index.js';
 import { useHerald, useNotifications } from '../src/react/index.js';

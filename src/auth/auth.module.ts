@@ -3,7 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { JwtVerifier } from './jwt-verifier.service.js';
 import { TicketsController } from './tickets.controller.js';
-import { WsJwtGuard } from './ws-jwt.guard.js';
+import { WsJwtGuard } from '../gateways/ws-jwt.guard.js';
 
 @Module({
   imports: [JwtModule.register({})],

@@ -1,5 +1,5 @@
 import type { ChannelPresence, IdempotencyStore, PresenceManager } from './broker.js';
-import { addOne, countOf, type OneOrSet, removeOne } from './one-or-set.js';
+import { addOne, countOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
 
 /** Presence of this one instance: nothing to expire, entries leave with their connections. */
 export class MemoryPresence implements PresenceManager {

@@ -1,13 +1,13 @@
 import { UseFilters, UseGuards } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { type AuthFrame, WsJwtGuard } from '../auth/ws-jwt.guard.js';
+import { type AuthFrame, WsJwtGuard } from './ws-jwt.guard.js';
 import { Frame, type Reply } from '../protocol/envelope.js';
 import { AuthDto, BroadcastDto, DirectDto } from '../protocol/messages.dto.js';
-import { WsErrorFilter } from '../protocol/ws-exception.filter.js';
+import { WsErrorFilter } from '../connections/ws-exception.filter.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
-import { BroadcastService } from '../realtime/broadcast.service.js';
-import { connectionOf } from '../realtime/connection.js';
+import { BroadcastService } from '../streams/broadcast.service.js';
+import { connectionOf } from '../connections/connection.js';
 import { GatewaySession } from './gateway-session.js';
 
 /** `/demo` (PROTOCOL §4): echo, broadcast and direct messages between users. */

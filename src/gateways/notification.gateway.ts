@@ -1,13 +1,13 @@
 import { UseFilters, UseGuards } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { type AuthFrame, WsJwtGuard } from '../auth/ws-jwt.guard.js';
+import { type AuthFrame, WsJwtGuard } from './ws-jwt.guard.js';
 import { type Reply } from '../protocol/envelope.js';
 import { AuthDto } from '../protocol/messages.dto.js';
-import { WsErrorFilter } from '../protocol/ws-exception.filter.js';
+import { WsErrorFilter } from '../connections/ws-exception.filter.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
-import { connectionOf } from '../realtime/connection.js';
-import { StreamRecovery } from '../realtime/stream-recovery.service.js';
+import { connectionOf } from '../connections/connection.js';
+import { StreamRecovery } from '../streams/stream-recovery.service.js';
 import { GatewaySession } from './gateway-session.js';
 
 /** `/notification` (PROTOCOL §5): server push with offsets, epochs and recovery. */

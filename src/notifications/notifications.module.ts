@@ -1,6 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
-import { RealtimeModule } from '../realtime/realtime.module.js';
+import { RealtimeModule } from '../connections/connections.module.js';
 import { JsonBodyMiddleware } from './json-body.middleware.js';
 import { NotificationsController } from './notifications.controller.js';
 import { NotificationsService } from './notifications.service.js';

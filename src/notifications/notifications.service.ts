@@ -2,7 +2,7 @@ import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common'
 import { randomUUID } from 'node:crypto';
 import { IDEMPOTENCY, type IdempotencyStore } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { BroadcastService, NotificationBody } from '../realtime/broadcast.service.js';
+import { BroadcastService, NotificationBody } from '../streams/broadcast.service.js';
 import { BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
 
 /** REST notifications (PROTOCOL §6): idempotency, then one publish through BroadcastService. */

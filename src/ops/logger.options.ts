@@ -1,7 +1,7 @@
 import type { Params } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { type HeraldConfig } from '../config/herald-config.js';
-import { safeUrl } from '../realtime/access-log.js';
+import { safeUrl } from '../connections/access-log.js';
 
 /** JSON lines on stdout; credentials are redacted wherever they could appear. */
 export function loggerOptions(config: HeraldConfig, stream?: NodeJS.WritableStream): Params {

@@ -1,11 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { RealtimeModule } from '../realtime/realtime.module.js';
+import { RealtimeModule } from '../connections/connections.module.js';
 import { DrainService } from './drain.service.js';
-import { DrainState } from './drain.state.js';
+import { DrainState } from '../connections/drain.state.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
-import { MetricsService } from './metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 
 @Global()
 @Module({

@@ -1,5 +1,5 @@
 import { DuplicatePublicationError, type Broker, type Publication, type PresenceManager } from '../../src/broker/broker.js';
-import { recoverStream } from '../../src/broker/recovery.js';
+import { recoverStream } from '../../src/streams/recovery.js';
 
 /** One instance of a backend under test: a broker and its presence manager. */
 export interface BackendInstance {

@@ -4,13 +4,13 @@ import type { WebSocket } from 'ws';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
-import { MetricsService } from '../ops/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessLog } from './access-log.js';
-import { BroadcastService } from './broadcast.service.js';
+import { BroadcastService } from '../streams/broadcast.service.js';
 import { Connection, connectionOf, ConnectionShared, GatewayName } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { HeartbeatService } from './heartbeat.service.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../common/token-bucket.js';
 
 /** Opening, authenticating and closing a connection: the bookkeeping both gateways share. */
 @Injectable()

@@ -7,7 +7,7 @@ import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode, encode, HeraldWsException, parseFrame, Reply } from '../protocol/envelope.js';
-import { MetricsService } from '../ops/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessLog } from './access-log.js';
 import { Connection, connectionOf, GatewayName, IDLE_QUEUE } from './connection.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';

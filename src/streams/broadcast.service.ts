@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BROKER, type Broker, Publication } from '../broker/broker.js';
 import { encode } from '../protocol/envelope.js';
-import { MetricsService } from '../ops/metrics.service.js';
-import { Connection, GatewayName, StreamName } from './connection.js';
-import { ConnectionRegistry } from './connection.registry.js';
-import { StreamInterest } from '../streams/stream-interest.js';
-import { TurnBatcher } from './turn-batcher.js';
-import { textFrame } from './ws-frame.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { Connection, GatewayName, StreamName } from '../connections/connection.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { StreamInterest } from './stream-interest.js';
+import { TurnBatcher } from '../common/turn-batcher.js';
+import { textFrame } from '../connections/ws-frame.js';
 
 /** What a notification carries before the broker gives it an offset (PROTOCOL §5). */
 export interface NotificationBody {

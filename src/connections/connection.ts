@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { CloseCode, encodeError, HeraldWsException } from '../protocol/envelope.js';
-import { TokenBucket } from './token-bucket.js';
+import { TokenBucket } from '../common/token-bucket.js';
 import { writeFrame } from './ws-frame.js';
 
 export type GatewayName = 'demo' | 'notification';

@@ -1,10 +1,10 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
-import { MetricsService } from '../ops/metrics.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { WebSocket } from 'ws';
 import { Connection, connectionOf } from './connection.js';
-import { DeadlineWheel } from './deadline-wheel.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
 import { writeFrame } from './ws-frame.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { authDeadlineIn, expiryIn, heartbeatAction } from './heartbeat.policy.js';

@@ -1,6 +1,6 @@
-import type { HistoryResult, Publication } from './broker.js';
+import type { HistoryResult, Publication } from '../broker/broker.js';
 import { recoverStream } from './recovery.js';
-import { StreamHistory } from './stream-history.js';
+import { StreamHistory } from '../broker/stream-history.js';
 
 const pub = (offset: number, epoch = 'e1'): Publication => ({ stream: 'ch', data: `m${offset}`, offset, epoch });
 const history = (offset: number, retained: number[], epoch = 'e1'): HistoryResult => ({

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BROKER, type Broker } from '../broker/broker.js';
-import { recoverStream } from '../broker/recovery.js';
-import { Connection, StreamName, StreamPosition } from './connection.js';
+import { recoverStream } from './recovery.js';
+import { Connection, StreamName, StreamPosition } from '../connections/connection.js';
 import { BroadcastService } from './broadcast.service.js';
 
 const STREAMS: StreamName[] = ['user', 'broadcast'];

@@ -1,4 +1,4 @@
-import type { HistoryResult, Publication, StreamPosition } from './broker.js';
+import type { HistoryResult, Publication, StreamPosition } from '../broker/broker.js';
 
 export interface RecoveryOutcome {
   recovered: boolean;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { addOne, itemsOf, type OneOrSet, removeOne } from '../broker/one-or-set.js';
+import { addOne, itemsOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
 import { Connection, GatewayName } from './connection.js';
 
 /**

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { CloseCode, Frame, HeraldWsException } from '../protocol/envelope.js';
-import { connectionOf } from '../realtime/connection.js';
-import { InvalidTokenError, JwtVerifier, UserClaims } from './jwt-verifier.service.js';
+import { connectionOf } from '../connections/connection.js';
+import { InvalidTokenError, JwtVerifier, UserClaims } from '../auth/jwt-verifier.service.js';
 
 /** Frames that passed WsJwtGuard as an `auth` carry the verified claims here. */
 export type AuthFrame = Frame & { claims: UserClaims };
