@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { ensureClientBuilt } from './ensure-built.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,5 +27,31 @@ describe('typed send/request/on', () => {
     const unmarked = ts.createProgram([file], { ...options, noEmit: true }, host, program);
     const errors = ts.getPreEmitDiagnostics(unmarked).filter((d) => d.file && path.resolve(d.file.fileName) === file);
     expect(errors.length).toBe(markers);
+  }, 120_000);
+});
+
+describe('the notification bell of client/README.md', () => {
+  beforeAll(ensureClientBuilt);
+
+  it('compiles as written against the built package (strict, React JSX)', () => {
+    const readme = ts.sys.readFile(path.join(here, '..', 'README.md'))!;
+    const section = readme.slice(readme.indexOf('## A notification bell'));
+    const code = /```tsx\n([\s\S]*?)```/.exec(section)![1];
+    expect(code).toContain('export function NotificationBell');
+    const configFile = path.join(here, '..', 'tsconfig.json');
+    const { config } = ts.readConfigFile(configFile, ts.sys.readFile);
+    const { options } = ts.parseJsonConfigFileContent(config, ts.sys, path.dirname(configFile));
+    const file = path.join(here, 'readme-bell.tsx');
+    const compilerOptions = { ...options, noEmit: true, jsx: ts.JsxEmit.ReactJSX, types: [] };
+    const host = ts.createCompilerHost(compilerOptions);
+    const read = host.readFile.bind(host);
+    const exists = host.fileExists.bind(host);
+    host.readFile = (name) => (path.resolve(name) === file ? code : read(name));
+    host.fileExists = (name) => path.resolve(name) === file || exists(name);
+    const program = ts.createProgram([file], compilerOptions, host);
+    const diagnostics = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => `${d.file ? path.basename(d.file.fileName) : ''}:${d.start ?? ''} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+    expect(diagnostics).toEqual([]);
   }, 120_000);
 });
