@@ -97,20 +97,37 @@ describe('cluster mode through Redis outages', () => {
     );
   }, 30_000);
 
-  it('answers 503 within 5 s while Redis hangs, and recovers when it resumes', async () => {
+  it('answers within 5 s while Redis hangs: 504 "outcome unknown" for a call it sent, 503 once it knows; recovers on resume', async () => {
     const { redis, a } = await cluster();
+    const watcher = await connect(a, '/notification', 'hang-user');
+    const hung = { userIds: ['hang-user'], event: 'hung', idempotencyKey: 'hung-1' };
+    let sent: Awaited<ReturnType<typeof postJson>>;
     redis.pause(true);
     try {
-      const publish = await timed(() => postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'hung' }));
-      expect(publish.result.status).toBe(503);
-      expect(publish.ms).toBeLessThan(5000);
+      const first = await timed(() => postJson(a, '/notifications', hung));
+      sent = first.result;
+      // Written to a Redis that stopped answering: it may run later, so it is not "nothing was delivered".
+      expect(sent.status).toBe(504);
+      expect(sent.body).toMatchObject({ outcome: 'unknown', id: expect.any(String) });
+      expect(first.ms).toBeLessThan(5000);
       const notReady = await until(() => readyStatus(a), 503);
-      process.stdout.write(`  hang: REST 503 in ${publish.ms} ms, ready 503 after ${publish.ms + notReady} ms\n`);
+      const refused = await timed(() => postJson(a, '/notifications', { userIds: ['hang-user'], event: 'refused' }));
+      expect(refused.result.status).toBe(503);
+      expect(refused.result.body).toMatchObject({ outcome: 'not_delivered' });
+      expect(refused.ms).toBeLessThan(5000);
+      process.stdout.write(`  hang: REST 504 in ${first.ms} ms, ready 503 after ${first.ms + notReady} ms, then REST 503 in ${refused.ms} ms\n`);
     } finally {
       redis.pause(false);
     }
     await until(() => readyStatus(a), 200);
-    expect((await postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'resumed' })).status).toBe(202);
+    // The 504 call had reached Redis and ran on resume: delivered once, and its key answers its id.
+    expect((await watcher.client.nextOfType('notification')).data).toMatchObject({ id: sent.body.id, event: 'hung' });
+    const retry = await postJson(a, '/notifications', hung);
+    expect(retry).toMatchObject({ status: 202, body: { id: sent.body.id } });
+    const resumed = await postJson(a, '/notifications', { userIds: ['hang-user'], event: 'resumed' });
+    expect(resumed.status).toBe(202);
+    // Next on the wire: the new one; neither the refused call nor a second copy of the hung one.
+    expect((await watcher.client.nextOfType('notification')).data).toMatchObject({ id: resumed.body.id, event: 'resumed' });
   }, 30_000);
 
   it('starts without Redis, answers 503, and becomes ready once Redis appears', async () => {

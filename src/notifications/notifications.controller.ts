@@ -1,10 +1,16 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiGatewayTimeoutResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
 import { AcceptedResponse, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
+
+const UNAVAILABLE =
+  'Redis unreachable, or known not to have run the publication: nothing was delivered and the idempotencyKey stays free; retry later. Body: {statusCode, error, outcome: "not_delivered", message}';
+const OUTCOME_UNKNOWN =
+  'Redis did not answer a publication it was sent (it hung or dropped the connection mid-call): it may or may not have been delivered. ' +
+  'Body: {statusCode, error, outcome: "unknown", id, message}. Retry with the same idempotencyKey: the answer is then 202 with this id if it was delivered, or a delivery now; never twice.';
 
 @ApiTags('notifications')
 @ApiSecurity('api-key')
@@ -25,7 +31,8 @@ export class NotificationsController {
   @ApiAcceptedResponse({ type: AcceptedResponse })
   @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
   @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; nothing was delivered' })
+  @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
+  @ApiGatewayTimeoutResponse({ description: OUTCOME_UNKNOWN })
   async notifyUsers(@Body() dto: UserNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyUsers(dto) };
   }
@@ -36,7 +43,8 @@ export class NotificationsController {
   @ApiAcceptedResponse({ type: AcceptedResponse })
   @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
   @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; nothing was delivered' })
+  @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
+  @ApiGatewayTimeoutResponse({ description: OUTCOME_UNKNOWN })
   async notifyAll(@Body() dto: BroadcastNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyAll(dto) };
   }

@@ -1,45 +1,34 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { IDEMPOTENCY, type IdempotencyStore } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { BroadcastService, NotificationBody } from '../streams/broadcast.service.js';
 import { BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
+import { publishOnce } from './publish-outcome.js';
 
-/** REST notifications (PROTOCOL §6): idempotency, then one publish through BroadcastService. */
+/** REST notifications (PROTOCOL §6): one atomic publish, its idempotency key claimed in the same step. */
 @Injectable()
 export class NotificationsService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    @Inject(IDEMPOTENCY) private readonly idempotency: IdempotencyStore,
     private readonly broadcast: BroadcastService,
   ) {}
 
   notifyUsers(dto: UserNotificationDto): Promise<string> {
     const userIds = [...new Set(dto.userIds)];
-    return this.accept('users', dto, (body) => this.broadcast.notifyUsers(userIds, body));
+    return this.accept('users', dto, (body, idem) => this.broadcast.notifyUsers(userIds, body, idem));
   }
 
   notifyAll(dto: BroadcastNotificationDto): Promise<string> {
-    return this.accept('broadcast', dto, (body) => this.broadcast.notifyAll(body));
+    return this.accept('broadcast', dto, (body, idem) => this.broadcast.notifyAll(body, idem));
   }
 
-  private async accept(
+  private accept(
     endpoint: string,
     dto: BroadcastNotificationDto,
-    publish: (body: NotificationBody) => Promise<void>,
+    publish: (body: NotificationBody, idempotency?: { key: string; id: string; ttlMs: number }) => Promise<void>,
   ): Promise<string> {
     const id = randomUUID();
-    const key = dto.idempotencyKey && `idem:${endpoint}:${dto.idempotencyKey}`;
-    try {
-      if (key) {
-        const first = await this.idempotency.claim(key, id, this.config.idempotencyTtlMs);
-        if (first) return first;
-      }
-      await publish({ id, event: dto.event, payload: dto.payload ?? {}, ts: Date.now() });
-    } catch (err) {
-      if (key) await this.idempotency.release(key).catch(() => undefined);
-      throw new ServiceUnavailableException('broker unavailable; nothing was delivered', { cause: err });
-    }
-    return id;
+    const body = { id, event: dto.event, payload: dto.payload ?? {}, ts: Date.now() };
+    return publishOnce(id, { endpoint, idempotencyKey: dto.idempotencyKey, ttlMs: this.config.idempotencyTtlMs }, (idem) => publish(body, idem));
   }
 }
