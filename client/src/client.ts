@@ -185,7 +185,7 @@ export class HeraldClient<P extends GatewayPath = GatewayPath> {
     } catch (err) {
       if (gen !== this.generation) return;
       this.emitError(new HeraldError('token_failed', `getToken failed: ${messageOf(err)}`, undefined, undefined, { cause: err }));
-      return this.disconnected(gen, { kind: 'ticket' });
+      return this.disconnected(gen, { kind: 'token', message: messageOf(err) });
     }
     if (gen !== this.generation) return;
     try {

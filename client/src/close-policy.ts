@@ -8,6 +8,8 @@ export type Disconnect =
   | { kind: 'refused'; status?: number }
   /** POST /auth/ticket failed; `status` is absent on a network error. */
   | { kind: 'ticket'; status?: number }
+  /** The app's getToken() threw or rejected: no ticket was asked for. */
+  | { kind: 'token'; message: string }
   /** No pong (nor any frame) in time: the client gave the server up. */
   | { kind: 'dead' };
 
@@ -38,6 +40,7 @@ const backoff = (extra: Partial<Extract<Reaction, { action: 'reconnect' }>> = {}
 export function reactTo(d: Disconnect): Reaction {
   switch (d.kind) {
     case 'dead':
+    case 'token':
       return backoff();
     case 'ticket':
       // 401: the JWT was refused, so ask the app for a new one; anything else is the network or the server.

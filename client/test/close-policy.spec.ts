@@ -11,6 +11,10 @@ describe('close-code policy (PROTOCOL §7, §2.2)', () => {
     expect(closed(code)).toEqual({ action: 'reconnect', delay: 'backoff', freshToken: false });
   });
 
+  it('a failing getToken: backoff, and it is told apart from a failed ticket call', () => {
+    expect(reactTo({ kind: 'token', message: 'auth backend down' })).toEqual({ action: 'reconnect', delay: 'backoff', freshToken: false });
+  });
+
   it('4401: a fresh token (and so a fresh ticket), with backoff', () => {
     expect(closed(4401)).toEqual({ action: 'reconnect', delay: 'backoff', freshToken: true });
   });
