@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import { HeraldClient, HeraldError, type StateChange } from '../src/index.js';
 import { closeClients, collect, nextEvent, nodeClient, opened } from './support.js';
