@@ -2,7 +2,7 @@
 //   --quick              small N, a second per phase; fails unless every message arrived (CI)
 //   --runs 3             interleaved runs (server order rotates); medians with min–max
 //   --servers a,b        herald,ws-naive,ws-frame-once,socketio,uws
-//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow
+//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow,channels
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
 import { execFileSync } from 'node:child_process';
@@ -35,8 +35,8 @@ const QUICK = args.quick;
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const nums = (s) => list(s).map(Number);
 const P = QUICK
-  ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
-  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
+  ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, channelCount: 20, channelSubscribers: 5, channelRate: 50, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
+  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, channelCount: 1000, channelSubscribers: 10, channelRate: 200, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
 if (args.runs) P.runs = Number(args.runs);
 if (args.n) P.connectNs = nums(args.n);
 if (args['fanout-n']) P.fanoutN = P.clusterN = Number(args['fanout-n']);
@@ -51,7 +51,7 @@ const SERVERS = {
   uws: { script: 'servers/uws.mjs', proto: 'ws', path: '/' },
 };
 const serverNames = args.servers ? list(args.servers) : Object.keys(SERVERS);
-const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
+const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow', 'channels'];
 
 const twoCores = os.cpus().length >= 2;
 const SERVER_CPUS = twoCores ? '0' : undefined;
@@ -114,6 +114,7 @@ for (let run = 0; run < P.runs; run++) {
       ['main', ['connect', 'fanout', 'saturation', 'rest'].some((s) => on.has(s))],
       ['cluster', on.has('cluster')],
       ['slow', on.has('slow')],
+      ['channels', on.has('channels')],
     ];
     for (const [step, wanted] of steps) {
       if (!wanted) continue;

@@ -160,3 +160,4 @@ async function slow(ctx, name) {
 
 export { main, slow };
 export { cluster } from './cluster.mjs';
+export { channels } from './channels.mjs';
