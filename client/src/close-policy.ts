@@ -1,4 +1,4 @@
-import { CloseCode } from './protocol.js';
+import { CloseCode, HERALD_CLOSE_CODES } from './protocol.js';
 
 /** Why a connection ended, as the client saw it. */
 export type Disconnect =
@@ -54,6 +54,8 @@ export function reactTo(d: Disconnect): Reaction {
     case 'closed':
       switch (d.code) {
         case CloseCode.GOING_AWAY:
+        case CloseCode.INSUFFICIENT_STATE:
+          // shutting down, or a stream lost notifications: at once, with recovery (which then says recovered: false)
           return { action: 'reconnect', delay: 'now', freshToken: false };
         case CloseCode.UNAUTHORIZED:
           return backoff({ freshToken: true });
@@ -68,13 +70,5 @@ export function reactTo(d: Disconnect): Reaction {
   }
 }
 
-/** The close codes the client knows, with the contract's advice (PROTOCOL §7); the AsyncAPI test compares them. */
-export const KNOWN_CLOSE_CODES = [
-  CloseCode.GOING_AWAY,
-  CloseCode.MESSAGE_TOO_BIG,
-  CloseCode.HEARTBEAT_TIMEOUT,
-  CloseCode.SLOW_CONSUMER,
-  CloseCode.UNAUTHORIZED,
-  CloseCode.AUTH_TIMEOUT,
-  CloseCode.RATE_LIMITED,
-] as const;
+/** The close codes the client knows, with the contract's advice (docs/protocol.md §7); the AsyncAPI test compares them. */
+export const KNOWN_CLOSE_CODES = HERALD_CLOSE_CODES;

@@ -275,10 +275,12 @@ const listsAreComplete: [
 void listsAreComplete;
 
 /**
- * §7's close codes (what Herald closes with), and the standard ones a client
- * also sees: 1000 (a normal close), 1006 (the connection dropped without a
- * close frame) and 1011 (an unexpected server failure, e.g. streams that could
- * not be attached after auth_ok; a client reconnects with backoff and recovery).
+ * §7's close codes, the standard ones a client also sees (1000 a normal close,
+ * 1006 a connection dropped without a close frame, 1011 an unexpected server
+ * failure: reconnect with backoff and recovery) and Herald's addition 4010
+ * (insufficient state: notifications of a stream the connection holds were
+ * missed and are no longer in history; reconnect at once with recovery, which
+ * answers `recovered: false`).
  */
 export const CloseCode = {
   NORMAL: 1000,
@@ -288,6 +290,7 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
   HEARTBEAT_TIMEOUT: 4000,
   SLOW_CONSUMER: 4001,
+  INSUFFICIENT_STATE: 4010,
   UNAUTHORIZED: 4401,
   AUTH_TIMEOUT: 4408,
   RATE_LIMITED: 4429,
@@ -304,6 +307,9 @@ export const PROTOCOL_CLOSE_CODES = [
   CloseCode.AUTH_TIMEOUT,
   CloseCode.RATE_LIMITED,
 ] as const;
+
+/** Every code Herald itself closes a connection with: §7's, 1011 and 4010. */
+export const HERALD_CLOSE_CODES = [...PROTOCOL_CLOSE_CODES, CloseCode.INTERNAL_ERROR, CloseCode.INSUFFICIENT_STATE] as const;
 
 // ---- REST (§6, §10): bodies and answers ----
 

@@ -2,6 +2,8 @@ import { CloseCode, TYPE_PATTERN } from '../protocol/envelope.js';
 
 /** The standard "internal error" close (RFC 6455), which Herald also uses. */
 const INTERNAL_ERROR = 1011;
+/** Herald's addition: a gap in a held stream that history cannot fill (as Centrifugo's "insufficient state"). */
+const INSUFFICIENT_STATE = 4010;
 
 /**
  * The AsyncAPI 3 description of Herald's two WebSocket gateways (protocol v1.1,
@@ -179,6 +181,11 @@ export const CLOSE_CODES = [
   { code: CloseCode.AUTH_TIMEOUT, meaning: 'no auth within AUTH_TIMEOUT_MS', client: 'reconnect' },
   { code: CloseCode.RATE_LIMITED, meaning: 'far over the rate limit', client: 'reconnect after a pause' },
   { code: INTERNAL_ERROR, meaning: 'an unexpected failure on Herald, e.g. the streams of a /notification connection could not be attached', client: 'reconnect with backoff, with recovery' },
+  {
+    code: INSUFFICIENT_STATE,
+    meaning: 'notifications of a stream or channel the connection holds were missed and are no longer in history (Herald’s addition to §7)',
+    client: 'reconnect at once, with recovery; recovered: false then says to refetch',
+  },
 ];
 
 const UPGRADE_REFUSALS = [
