@@ -107,11 +107,27 @@ describe('RedisBroker: interest routing and publish outcomes', () => {
     expect(after - before).toBeLessThan(20);
   });
 
-  it('stores a multi-stream publication once, and its history entries refer to it', async () => {
-    const b = await broker();
+  it('stores a multi-stream publication once; history entries and pub/sub messages refer to it; each instance reads it once', async () => {
+    const [b, watcher] = [await broker(), await broker()];
+    const seen = watch(watcher);
+    const raw = new Redis(REDIS_URL);
+    cleanup.push(() => raw.disconnect());
+    const messages: string[] = [];
+    raw.on('message', (_channel: string, message: string) => messages.push(message));
+    await raw.subscribe(`${prefix}s:ir:shared:3`);
     const data = JSON.stringify({ big: 'x'.repeat(5000) });
     const streams = Array.from({ length: 50 }, (_, i) => `ir:shared:${i}`);
+    await Promise.all(streams.slice(0, 10).map((s) => watcher.subscribe(s)));
+    const gets = async () => Number(/cmdstat_get:calls=(\d+)/.exec(await admin.info('commandstats'))?.[1] ?? 0);
+    const getsBefore = await gets();
     await b.publish(streams, data, { history: true });
+    await seen.until(() => seen.got.length >= 10, 'the ten held streams');
+    expect(seen.got.map((p) => [p.stream, p.offset, p.data === data])).toEqual(streams.slice(0, 10).map((s) => [s, 1, true]));
+    // One GET for the ten streams of this instance (the shared Redis may serve a few of other tests').
+    expect((await gets()) - getsBefore).toBeLessThan(5);
+    await seen.until(() => messages.length > 0 || true, 'raw');
+    while (messages.length === 0) await new Promise((r) => setTimeout(r, 5));
+    expect(messages[0]).toMatch(/^1 \S+ @\S+\n$/);
     const payloads = await admin.keys(`${prefix}pl:*`);
     expect(payloads.length).toBeGreaterThanOrEqual(1);
     const [entry] = await admin.zrange(`${prefix}hist:ir:shared:7`, "0", "-1");

@@ -14,6 +14,13 @@ import { RedisConnection, RedisOutcomeUnknownError } from './redis.connection.js
 import { RedisSubscriptions } from './redis.subscriptions.js';
 
 /**
+ * Data above this size, published to several streams, travels on pub/sub as
+ * a reference each subscribed instance reads once, so one request costs
+ * Redis its data once however many recipients (README, "Redis memory").
+ */
+export const PUBSUB_INLINE_MAX_BYTES = 2048;
+
+/**
  * The cluster broker (PROTOCOL §9), after centrifuge's Redis engine.
  *
  * Publishing: one Lua script per publication, whatever the number of
@@ -63,6 +70,7 @@ export class RedisBroker implements Broker {
       data,
       this.redis.key('s:'),
       shared,
+      shared && data.length > PUBSUB_INLINE_MAX_BYTES ? '1' : '0',
       ...streams,
     ];
     let reply: Array<string | number>;

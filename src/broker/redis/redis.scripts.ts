@@ -22,12 +22,14 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
  * ARGV: history '1'|'0', size, historyTtlMs, metaTtlMs, fresh epoch,
  * idempotency id|'', idempotency ttlMs, data, pub/sub channel prefix,
  * payload ref|'' (the data is stored once under KEYS[2] and history entries
- * point to it), then the stream names.
+ * point to it), '1' when the pub/sub messages carry the ref instead of the
+ * data (large data to many streams), then the stream names.
  * Returns {'dup', first id} or {'ok', offset1..offsetN, epoch1..epochN}.
  *
  * History entry: `"<offset> <ms> =<data>"` or `"<offset> <ms> @<ref>"`.
  * Pub/sub message on `<prefix>s:<stream>`: `"<offset> <epoch>\n<data>"`
- * (`"0 \n<data>"` without history).
+ * (`"0 \n<data>"` without history), or `"<offset> <epoch> @<ref>\n"` when
+ * the data is to be read from `pl:<ref>`.
  */
 const publishMany = `${NOW}
 if ARGV[6] ~= '' then
@@ -43,6 +45,8 @@ if history and ARGV[10] ~= '' then
   redis.call('SET', KEYS[2], data, 'PX', ARGV[3])
   entry = '@' .. ARGV[10]
 end
+local message = '\\n' .. data
+if ARGV[11] == '1' then message = ' @' .. ARGV[10] .. '\\n' end
 local out = {'ok'}
 for i = 1, n do
   local meta, hist = KEYS[2 * i + 1], KEYS[2 * i + 2]
@@ -60,7 +64,7 @@ for i = 1, n do
     if offset > size then redis.call('ZREMRANGEBYSCORE', hist, '-inf', offset - size) end
     redis.call('PEXPIRE', hist, ARGV[3])
   end
-  redis.call('PUBLISH', ARGV[9] .. ARGV[10 + i], offset .. ' ' .. epoch .. '\\n' .. data)
+  redis.call('PUBLISH', ARGV[9] .. ARGV[11 + i], offset .. ' ' .. epoch .. message)
   out[1 + i] = offset
   out[1 + n + i] = epoch
 end

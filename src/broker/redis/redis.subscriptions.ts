@@ -2,17 +2,28 @@ import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { HistoryResult, Publication, StreamPosition } from '../broker.js';
 import { RedisUnavailableError, type RedisConnection } from './redis.connection.js';
+import { RedisPayloads } from './redis.payloads.js';
 
 /** Channels per SUBSCRIBE/UNSUBSCRIBE command and streams per position read (as centrifuge batches). */
 export const SUBSCRIBE_BATCH = 512;
 const RETRY_MS = 250;
 
-/** Parses a pub/sub message (format in redis.scripts.ts): `"<offset> <epoch>\n<data>"`. */
-export function parseStreamMessage(stream: string, message: string): Publication {
+/** A publication as pub/sub brought it: its data may still be to read (`ref`), or gone (`lost`). */
+export interface Incoming extends Publication {
+  ref?: string;
+  lost?: boolean;
+}
+
+/** Parses a pub/sub message (format in redis.scripts.ts): `"<offset> <epoch>\n<data>"` or `"<offset> <epoch> @<ref>\n"`. */
+export function parseStreamMessage(stream: string, message: string): Incoming {
   const space = message.indexOf(' ');
   const newline = message.indexOf('\n', space + 1);
   if (space < 0 || newline < 0) throw new Error('malformed stream message');
-  return { stream, offset: Number(message.slice(0, space)), epoch: message.slice(space + 1, newline), data: message.slice(newline + 1) };
+  const offset = Number(message.slice(0, space));
+  const head = message.slice(space + 1, newline);
+  const at = head.indexOf(' @');
+  if (at < 0) return { stream, offset, epoch: head, data: message.slice(newline + 1) };
+  return { stream, offset, epoch: head.slice(0, at), data: '', ref: head.slice(at + 2) };
 }
 
 /** Where this instance stands in one subscribed stream. */
@@ -22,7 +33,7 @@ interface StreamState {
   /** '' until the stream's epoch is known (no publication and no history read yet). */
   epoch: string;
   /** Non-null while catching up or (re)subscribing: live publications wait here, in arrival order. */
-  held: Publication[] | null;
+  held: Incoming[] | null;
   /** It carried publications without history: nothing to catch up from, so a lost connection means resync. */
   plain: boolean;
 }
@@ -55,6 +66,7 @@ export interface SubscriptionDeps {
 export class RedisSubscriptions {
   private readonly log = new Logger('RedisSubscriptions');
   private readonly sub: Redis;
+  private readonly payloads: RedisPayloads;
   private readonly channelPrefix: string;
   private readonly states = new Map<string, StreamState>();
   private readonly toSubscribe = new Map<string, Waiter[]>();
@@ -72,6 +84,7 @@ export class RedisSubscriptions {
   ) {
     this.channelPrefix = conn.key('s:');
     this.sub = conn.createClient('sub');
+    this.payloads = new RedisPayloads(conn);
     this.sub.on('message', (channel: string, message: string) => this.receive(channel, message));
     this.sub.on('ready', () => void this.resubscribe(++this.generation));
     this.sub.on('close', () => {
@@ -195,7 +208,7 @@ export class RedisSubscriptions {
     const stream = channel.slice(this.channelPrefix.length);
     const state = this.states.get(stream);
     if (!state) return;
-    let pub: Publication;
+    let pub: Incoming;
     try {
       pub = parseStreamMessage(stream, message);
     } catch (err) {
@@ -203,14 +216,43 @@ export class RedisSubscriptions {
       return;
     }
     if (state.held) state.held.push(pub);
-    else if (!this.accept(state, pub)) {
+    else if (pub.ref !== undefined && !covered(state, pub)) {
+      state.held = [pub];
+      this.readData(stream, state, pub.ref);
+    } else if (!this.accept(state, pub)) {
       state.held = [pub];
       void this.catchUpUntilDone([stream], this.generation);
     }
   }
 
+  /**
+   * The stream waits (held) while the shared data of `ref` is read, then
+   * continues in order. Data already gone counts as a gap: the catch-up
+   * then finds history incomplete too and reports a resync.
+   */
+  private readData(stream: string, state: StreamState, ref: string): void {
+    const generation = this.generation;
+    this.payloads.get(ref).then(
+      (data) => {
+        if (this.states.get(stream) !== state) return;
+        for (const pub of state.held ?? []) {
+          if (pub.ref !== ref) continue;
+          pub.ref = undefined;
+          if (data === null) pub.lost = true;
+          else pub.data = data;
+        }
+        if (generation === this.generation && this.synced) this.release(stream, state);
+      },
+      () => {
+        // Redis unreachable: retry, unless a reconnect (which catches up from history anyway) took over.
+        setTimeout(() => generation === this.generation && this.states.get(stream) === state && this.readData(stream, state, ref), RETRY_MS).unref();
+      },
+    );
+  }
+
   /** Hands a publication on when it is the next one; false when it skips ahead (a gap to catch up). */
-  private accept(state: StreamState, pub: Publication): boolean {
+  private accept(state: StreamState, pub: Incoming): boolean {
+    if (pub.lost) return covered(state, pub);
     if (pub.offset === 0) {
       state.plain = true;
       this.deliver(pub);
@@ -232,6 +274,12 @@ export class RedisSubscriptions {
     const held = state.held ?? [];
     state.held = null;
     for (let i = 0; i < held.length; i++) {
+      const ref = held[i].ref;
+      if (ref !== undefined && !covered(state, held[i])) {
+        state.held = held.slice(i);
+        this.readData(stream, state, ref);
+        return;
+      }
       if (!this.accept(state, held[i])) {
         state.held = held.slice(i);
         void this.catchUpUntilDone([stream], this.generation);
@@ -240,9 +288,9 @@ export class RedisSubscriptions {
     }
   }
 
-  private deliver(pub: Publication): void {
+  private deliver(pub: Incoming): void {
     try {
-      this.deps.deliver(pub);
+      this.deps.deliver(pub.ref === undefined && pub.lost === undefined ? pub : { stream: pub.stream, data: pub.data, offset: pub.offset, epoch: pub.epoch });
     } catch (err) {
       this.log.error({ err, stream: pub.stream }, 'publication handler failed');
     }
@@ -334,4 +382,9 @@ export class RedisSubscriptions {
       if (state?.held) this.release(stream, state);
     }
   }
+}
+
+/** Already delivered (or covered by a history read): its data is not needed. */
+function covered(state: StreamState, pub: Publication): boolean {
+  return pub.offset !== 0 && pub.epoch === state.epoch && pub.offset <= state.offset;
 }
