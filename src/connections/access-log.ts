@@ -56,6 +56,6 @@ export class AccessLog {
   }
 
   private base(conn: Connection) {
-    return { connectionId: conn.id, path: `/${conn.gateway}`, userId: conn.userId ?? conn.ticketUserId };
+    return { connectionId: conn.id, path: conn.path, userId: conn.userId ?? conn.ticketUserId };
   }
 }

@@ -6,8 +6,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessLog } from './access-log.js';
-import { BroadcastService } from '../streams/broadcast.service.js';
-import { Connection, connectionOf, ConnectionShared, GatewayName } from './connection.js';
+import { Connection, connectionOf, ConnectionShared, gatewayLabel } from './connection.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { HeartbeatService } from './heartbeat.service.js';
 import { TokenBucket } from '../common/token-bucket.js';
@@ -27,7 +26,6 @@ export class ConnectionLifecycle {
     private readonly heartbeat: HeartbeatService,
     private readonly metrics: MetricsService,
     private readonly access: AccessLog,
-    private readonly broadcast: BroadcastService,
   ) {
     this.shared = {
       sendBufferMaxBytes: config.sendBufferMaxBytes,
@@ -35,8 +33,9 @@ export class ConnectionLifecycle {
         slowConsumer: () => metrics.kills.inc({ reason: 'slow_consumer' }),
         errorSent: (code: string, conn: Connection) => {
           metrics.errors.inc({ code });
-          metrics.messagesOut.inc({ gateway: conn.gateway, type: 'error' });
+          metrics.messagesOut.inc({ gateway: gatewayLabel(conn.path), type: 'error' });
         },
+        replySent: (type: string, conn: Connection) => metrics.messagesOut.inc({ gateway: gatewayLabel(conn.path), type }),
       },
     };
     const closed = (conn: Connection, code: number, reason: string) => this.closed(conn, code, reason);
@@ -46,10 +45,17 @@ export class ConnectionLifecycle {
     };
   }
 
-  open(socket: WebSocket, req: IncomingMessage, gateway: GatewayName, userId: string): Connection {
+  /** What the layers above do when a connection ends (the streams layer lets go of its subscriptions). */
+  private readonly closeListeners: Array<(conn: Connection) => void> = [];
+
+  onClosed(listener: (conn: Connection) => void): void {
+    this.closeListeners.push(listener);
+  }
+
+  open(socket: WebSocket, req: IncomingMessage, path: string, userId: string): Connection {
     const { rateLimitPerSec } = this.config;
     const conn = new Connection(socket, {
-      gateway,
+      path,
       ticketUserId: userId,
       remoteAddress: req.socket.remoteAddress,
       userAgent: req.headers['user-agent'],
@@ -58,7 +64,7 @@ export class ConnectionLifecycle {
     });
     this.registry.add(conn);
     this.heartbeat.track(conn);
-    this.metrics.connections.inc({ gateway });
+    this.metrics.connections.inc({ gateway: gatewayLabel(path) });
     socket.on('close', this.onClose);
     this.access.opened(conn);
     return conn;
@@ -72,8 +78,6 @@ export class ConnectionLifecycle {
       // the guard checked the JWT's sub is the ticket's user: keep one copy of the string
       conn.userId = userId === conn.ticketUserId ? conn.ticketUserId : userId;
       conn.authenticated = true;
-      this.registry.authenticate(conn);
-      await this.broadcast.hold(conn);
       await this.presence.add(userId, conn.id);
       // closed while presence was being written: the close handler ran before the add
       if (!this.registry.all.has(conn)) await this.presence.remove(userId, conn.id);
@@ -85,13 +89,19 @@ export class ConnectionLifecycle {
   /** `code` is what the peer sent (1006: none); a close Herald started is recorded with Herald's own code. */
   private closed(conn: Connection, peerCode: number, peerReason: string): void {
     this.heartbeat.untrack(conn);
-    conn.parked = null;
     this.registry.remove(conn);
+    for (const listener of this.closeListeners) {
+      try {
+        listener(conn);
+      } catch (err) {
+        this.log.error({ err, connectionId: conn.id }, 'close listener failed');
+      }
+    }
     const code = conn.closeCode ?? peerCode;
-    this.metrics.connections.dec({ gateway: conn.gateway });
-    this.metrics.closes.inc({ gateway: conn.gateway, code: closeCodeLabel(code) });
+    const gateway = gatewayLabel(conn.path);
+    this.metrics.connections.dec({ gateway });
+    this.metrics.closes.inc({ gateway, code: closeCodeLabel(code) });
     if (conn.authenticated) {
-      this.broadcast.release(conn);
       this.presence.remove(conn.userId!, conn.id).catch((err) => this.log.warn({ err, connectionId: conn.id }, 'presence remove failed'));
     }
     const byServer = conn.closeCode !== undefined;

@@ -1,21 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { CloseCode, encodeError, HeraldWsException } from '../protocol/envelope.js';
+import { CloseCode, encode, encodeError, HeraldWsException } from '../protocol/envelope.js';
 import { TokenBucket } from '../common/token-bucket.js';
 import { writeFrame } from './ws-frame.js';
-
-export type GatewayName = 'demo' | 'notification';
-export type StreamName = 'user' | 'broadcast';
-
-export interface StreamPosition {
-  offset: number;
-  epoch: string;
-}
 
 export type TimerName = 'auth' | 'expiry';
 
 export interface ConnectionInit {
-  gateway: GatewayName;
+  /** The gateway's path (`/demo`): one string shared by its connections. */
+  path: string;
   /** The user the ticket was issued to: the `auth` JWT must carry the same `sub`. */
   ticketUserId: string;
   remoteAddress?: string;
@@ -35,6 +28,7 @@ export interface ConnectionShared {
 export interface ConnectionHooks {
   slowConsumer(conn: Connection): void;
   errorSent(code: string, conn: Connection): void;
+  replySent(type: string, conn: Connection): void;
 }
 
 /** Message handling of an idle connection: one settled promise for all of them. */
@@ -46,7 +40,8 @@ const OPEN = 1;
 export class Connection {
   readonly id = randomUUID();
   readonly openedAt = Date.now();
-  readonly gateway: GatewayName;
+  /** The gateway's path, e.g. `/notification`: the core knows gateways by path, never by name. */
+  readonly path: string;
   readonly ticketUserId: string;
   readonly remoteAddress?: string;
   readonly userAgent?: string;
@@ -69,13 +64,8 @@ export class Connection {
   bytesIn = 0;
   bytesOut = 0;
 
-  /** Notification streams: last offset delivered per stream, for ordering and dedupe (plain fields: no object per stream). */
-  private userOffset = 0;
-  private userEpoch: string | undefined = undefined;
-  private broadcastOffset = 0;
-  private broadcastEpoch: string | undefined = undefined;
-  /** While non-null, live notifications are parked here (auth/recovery in progress). */
-  parked: Array<() => void> | null = null;
+  /** What the layers above keep per connection (the streams layer's subscriptions); the core never reads it. */
+  attachment: object | null = null;
 
   /** The auth deadline (until `auth_ok`); cleared on auth and on close. */
   private authTimer?: NodeJS.Timeout;
@@ -92,7 +82,7 @@ export class Connection {
     readonly socket: WebSocket,
     init: ConnectionInit,
   ) {
-    this.gateway = init.gateway;
+    this.path = init.path;
     this.ticketUserId = init.ticketUserId;
     this.remoteAddress = init.remoteAddress;
     this.userAgent = init.userAgent;
@@ -142,39 +132,15 @@ export class Connection {
     return true;
   }
 
+  /** The direct answer to a request: the request's `id`, counted as a reply. */
+  reply(type: string, data: unknown, id: string | undefined): boolean {
+    this.shared.hooks.replySent(type, this);
+    return this.send(encode(type, data, id));
+  }
+
   sendError(error: HeraldWsException, id?: string): boolean {
     this.shared.hooks.errorSent(error.code, this);
     return this.send(encodeError(error, id));
-  }
-
-  setPosition(stream: StreamName, offset: number, epoch: string): void {
-    if (stream === 'user') {
-      this.userOffset = offset;
-      this.userEpoch = epoch;
-    } else {
-      this.broadcastOffset = offset;
-      this.broadcastEpoch = epoch;
-    }
-  }
-
-  /** Whether a publication at `offset` in `epoch` is still to be delivered on `stream`. */
-  isBehind(stream: StreamName, offset: number, epoch: string): boolean {
-    return stream === 'user' ? epoch !== this.userEpoch || offset > this.userOffset : epoch !== this.broadcastEpoch || offset > this.broadcastOffset;
-  }
-
-  /** Moves a stream to a publication's position; false when it was already delivered (same epoch, not newer). */
-  advance(stream: StreamName, offset: number, epoch: string): boolean {
-    if (!this.isBehind(stream, offset, epoch)) return false;
-    this.setPosition(stream, offset, epoch);
-    return true;
-  }
-
-  /** Where the connection's streams stand, for a reply. */
-  streamPositions(): Partial<Record<StreamName, StreamPosition>> {
-    const streams: Partial<Record<StreamName, StreamPosition>> = {};
-    if (this.userEpoch !== undefined) streams.user = { offset: this.userOffset, epoch: this.userEpoch };
-    if (this.broadcastEpoch !== undefined) streams.broadcast = { offset: this.broadcastOffset, epoch: this.broadcastEpoch };
-    return streams;
   }
 
   /** Arms the auth deadline (token expiry lives on HeartbeatService's wheel, not a timer per socket). */
@@ -219,6 +185,15 @@ export class Connection {
 }
 
 const CONNECTIONS = new WeakMap<WebSocket, Connection>();
+
+const LABELS = new Map<string, string>();
+
+/** A gateway's metric and log label: its path without the slash (`/demo` → `demo`), one string per path. */
+export function gatewayLabel(path: string): string {
+  let label = LABELS.get(path);
+  if (label === undefined) LABELS.set(path, (label = path.slice(1)));
+  return label;
+}
 
 export function connectionOf(socket: unknown): Connection | undefined {
   return CONNECTIONS.get(socket as WebSocket);

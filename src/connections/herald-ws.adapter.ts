@@ -6,10 +6,10 @@ import type { Duplex } from 'node:stream';
 import { lastValueFrom, Observable } from 'rxjs';
 import type { WebSocket, WebSocketServer } from 'ws';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { CloseCode, encode, HeraldWsException, parseFrame, Reply } from '../protocol/envelope.js';
+import { CloseCode, HeraldWsException, parseFrame, Reply } from '../protocol/envelope.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessLog } from './access-log.js';
-import { Connection, connectionOf, GatewayName, IDLE_QUEUE } from './connection.js';
+import { Connection, connectionOf, gatewayLabel, IDLE_QUEUE } from './connection.js';
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { UpgradeGate } from './upgrade.gate.js';
@@ -34,9 +34,6 @@ function isWellFormedHandshake(req: http.IncomingMessage): boolean {
     (version === '13' || version === '8')
   );
 }
-
-/** The gateway of a path, as one string every connection shares. */
-const GATEWAYS: Record<string, GatewayName | undefined> = { '/demo': 'demo', '/notification': 'notification' };
 
 /** A gateway's message types, shared by all its connections (each holds only its bound handlers). */
 interface DispatchTable {
@@ -71,7 +68,8 @@ export class HeraldWsAdapter extends WsAdapter {
   }
 
   private readonly services = new Map<unknown, unknown>();
-  private readonly tables = new Map<GatewayName, DispatchTable>();
+  /** By gateway path. */
+  private readonly tables = new Map<string, DispatchTable>();
 
   /** Listeners shared by every socket (`this` is the socket), rather than closures per connection. */
   private readonly onMessage = (() => {
@@ -106,8 +104,7 @@ export class HeraldWsAdapter extends WsAdapter {
 
   /** What ws's client tracking did for Nest on shutdown: this gateway's sockets are cut with the server. */
   override async close(server: WebSocketServer & { path?: string }): Promise<void> {
-    const gateway = server.path?.slice(1);
-    for (const conn of this.service(ConnectionRegistry).all) if (conn.gateway === gateway) conn.socket.terminate();
+    for (const conn of this.service(ConnectionRegistry).all) if (conn.path === server.path) conn.socket.terminate();
     await super.close(server);
   }
 
@@ -153,7 +150,8 @@ export class HeraldWsAdapter extends WsAdapter {
       // ws completes the handshake synchronously (no verifyClient), so the socket is registered before release.
       wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         socket.off('error', destroyOnError); // ws handles the socket's errors from here on
-        this.service(ConnectionLifecycle).open(ws, req, GATEWAYS[path] ?? (path.slice(1) as GatewayName), admission.userId);
+        // the server's own path string: one copy shared by all its connections
+        this.service(ConnectionLifecycle).open(ws, req, wsServer.path, admission.userId);
         wsServer.emit('connection', ws, req);
       });
     } finally {
@@ -166,8 +164,8 @@ export class HeraldWsAdapter extends WsAdapter {
     if (!conn) return void client.terminate();
     // Nest binds the handlers to this client; the type → handler index is the gateway's, built once
     conn.handlers = handlers.map((h) => h.callback);
-    if (!this.tables.has(conn.gateway)) {
-      this.tables.set(conn.gateway, { byType: new Map(handlers.map((h, i) => [h.message as string, i])), transform });
+    if (!this.tables.has(conn.path)) {
+      this.tables.set(conn.path, { byType: new Map(handlers.map((h, i) => [h.message as string, i])), transform });
     }
     client.on('message', this.onMessage);
   }
@@ -211,7 +209,7 @@ export class HeraldWsAdapter extends WsAdapter {
 
   private async dispatch(conn: Connection, raw: Buffer, isBinary: boolean) {
     if (!conn.isOpen) return;
-    const { byType, transform } = this.tables.get(conn.gateway)!;
+    const { byType, transform } = this.tables.get(conn.path)!;
     const metrics = this.service(MetricsService);
     const parsed = parseFrame(raw, isBinary);
     if ('error' in parsed) {
@@ -222,10 +220,10 @@ export class HeraldWsAdapter extends WsAdapter {
     this.service(AccessLog).message(conn, frame.type, raw.length);
     const index = byType.get(frame.type);
     const handler = index === undefined ? undefined : conn.handlers![index];
-    metrics.messagesIn.inc({ gateway: conn.gateway, type: handler ? frame.type : 'unknown' });
+    metrics.messagesIn.inc({ gateway: gatewayLabel(conn.path), type: handler ? frame.type : 'unknown' });
     if (!handler) {
       const error = conn.authenticated
-        ? new HeraldWsException('unknown_type', `no message type "${frame.type}" on /${conn.gateway}`)
+        ? new HeraldWsException('unknown_type', `no message type "${frame.type}" on ${conn.path}`)
         : new HeraldWsException('unauthenticated', 'send auth first');
       conn.sendError(error, frame.id);
       return;
@@ -234,11 +232,7 @@ export class HeraldWsAdapter extends WsAdapter {
       const reply = (await lastValueFrom(transform(handler(frame, frame.type)), { defaultValue: undefined })) as
         | Reply
         | undefined;
-      if (reply?.type) {
-        conn.send(encode(reply.type, reply.data, frame.id));
-        metrics.messagesOut.inc({ gateway: conn.gateway, type: reply.type });
-        reply.afterSend?.();
-      }
+      if (reply?.type) conn.reply(reply.type, reply.data, frame.id);
     } catch (err) {
       this.logger.error({ err, connectionId: conn.id, type: frame.type }, 'handler failed');
       conn.sendError(new HeraldWsException('internal', 'internal error'), frame.id);

@@ -54,6 +54,12 @@ export class MetricsService {
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });
+  readonly streamResyncs = new Counter({
+    name: 'herald_stream_resyncs_total',
+    help: 'Subscriptions that missed publications: recovered from history, or closed with 4010 for the client to recover',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly fanoutSeconds = new Histogram({
     name: 'herald_fanout_duration_seconds',
     help: 'Time to deliver one publication to this instance\'s sockets',

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { CHANNEL_PATTERN, CHANNEL_RULE } from '../channels/channel-name.js';
 import { TYPE_PATTERN } from '../protocol/envelope.js';
 
 const EVENT_RULE = 'event must be 1 to 64 characters of [a-z0-9_.:-]';
@@ -30,6 +31,16 @@ export class UserNotificationDto extends BroadcastNotificationDto {
   @IsString({ each: true })
   @Length(1, 256, { each: true })
   userIds: string[];
+}
+
+export class ChannelNotificationDto extends BroadcastNotificationDto {
+  @ApiProperty({ type: [String], minItems: 1, maxItems: 100, example: ['doc:42'], description: 'Channel names (PROTOCOL §10)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(CHANNEL_PATTERN, { each: true, message: CHANNEL_RULE })
+  channels: string[];
 }
 
 export class AcceptedResponse {

@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiBadRequestResponse, ApiGatewayTimeoutResponse, 
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
-import { AcceptedResponse, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
+import { AcceptedResponse, BroadcastNotificationDto, ChannelNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
 
 const UNAVAILABLE =
@@ -47,6 +47,18 @@ export class NotificationsController {
   @ApiGatewayTimeoutResponse({ description: OUTCOME_UNKNOWN })
   async notifyAll(@Body() dto: BroadcastNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyAll(dto) };
+  }
+
+  @Post('notifications/channels')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Notify the subscribers of 1..100 channels; kept in each channel's history for recovery (PROTOCOL §10)" })
+  @ApiAcceptedResponse({ type: AcceptedResponse })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation (a bad channel name included); field errors listed' })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
+  @ApiServiceUnavailableResponse({ description: UNAVAILABLE })
+  @ApiGatewayTimeoutResponse({ description: OUTCOME_UNKNOWN })
+  async notifyChannels(@Body() dto: ChannelNotificationDto): Promise<AcceptedResponse> {
+    return { id: await this.notifications.notifyChannels(dto) };
   }
 
   @Get('presence/:userId')

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { BroadcastService, NotificationBody } from '../streams/broadcast.service.js';
-import { BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
+import { BroadcastNotificationDto, ChannelNotificationDto, UserNotificationDto } from './notification.dto.js';
 import { publishOnce } from './publish-outcome.js';
 
 /** REST notifications (PROTOCOL §6): one atomic publish, its idempotency key claimed in the same step. */
@@ -20,6 +20,11 @@ export class NotificationsService {
 
   notifyAll(dto: BroadcastNotificationDto): Promise<string> {
     return this.accept('broadcast', dto, (body, idem) => this.broadcast.notifyAll(body, idem));
+  }
+
+  notifyChannels(dto: ChannelNotificationDto): Promise<string> {
+    const channels = [...new Set(dto.channels)];
+    return this.accept('channels', dto, (body, idem) => this.broadcast.notifyChannels(channels, body, idem));
   }
 
   private accept(

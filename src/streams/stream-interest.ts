@@ -22,24 +22,22 @@ export class StreamInterest {
   constructor(private readonly broker: Broker) {}
 
   /**
-   * One more holder of `stream`. Resolves once the broker delivers the
-   * stream's publications (subscribe, then read history); rejects (and
-   * counts nothing) when the broker could not subscribe.
+   * One more holder of `stream`, counted at once. Resolves once the broker
+   * delivers the stream's publications (subscribe, then read history);
+   * rejects when the broker could not subscribe. Either way the holder is
+   * counted until `release`.
    */
   async hold(stream: string): Promise<void> {
     let interest = this.streams.get(stream);
     if (!interest) this.streams.set(stream, (interest = { holders: 0, subscribed: false, queue: null }));
     interest.holders++;
     if (interest.subscribed && interest.queue === null) return;
-    try {
-      await this.reconcile(stream, interest);
-      // a concurrent unsubscribe step may have run after ours; make sure the last word is "subscribed"
-      if (!interest.subscribed) await this.reconcile(stream, interest);
-      if (!interest.subscribed) throw new Error(`could not subscribe to ${stream}`);
-    } catch (err) {
-      this.release(stream);
-      throw err;
-    }
+    await this.reconcile(stream, interest);
+    // released meanwhile (the connection closed): nothing to wait for
+    if (interest.holders === 0) return;
+    // an unsubscribe step queued before ours may have run last; the last word must be "subscribed"
+    if (!interest.subscribed) await this.reconcile(stream, interest);
+    if (!interest.subscribed && interest.holders > 0) throw new Error(`could not subscribe to ${stream}`);
   }
 
   /** One holder fewer; the broker unsubscribes once none is left. */
