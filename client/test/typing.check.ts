@@ -5,7 +5,7 @@
  * or a wrong `data` shape does not compile.
  */
 import type { ChannelSubscription, HeraldClient, NotificationData, ReplyTo } from '../src/index.js';
-import type { UseHerald } from '../src/react/index.js';
+import { useChannel, type UseHerald } from '../src/react/index.js';
 
 declare const demo: HeraldClient<'/demo'>;
 declare const notif: HeraldClient<'/notification'>;
@@ -69,6 +69,13 @@ export async function checks(): Promise<void> {
   hook.on('directt', () => undefined);
   // @ts-expect-error: not a /demo message
   hook.send('subscribe', { channel: 'a' });
+
+  const room = useChannel<Order>('order:7');
+  const first: 'shipped' | 'paid' | undefined = room.notifications[0]?.payload.status;
+  // @ts-expect-error: channel notifications carry the channel's name, typed
+  const notNumber: number = room.notifications[0].channel;
+  void first;
+  void notNumber;
 
   void ackType;
   void wrong;

@@ -229,7 +229,7 @@ function join(name, options = {}) {
   sub.on('subscribed', (s) => {
     li.querySelector('.state').textContent = `subscribed at #${s.offset}`;
     li.dataset.state = 'subscribed';
-    hint('channel-hint', '');
+    hint('channel-hint', options.getToken ? `${name} is not public here (PUBLIC_CHANNEL_PREFIXES): joined with a subscription token from /dev/token.` : '');
     log(`${name}: subscribed (offset ${s.offset}, epoch ${shortEpoch(s.epoch)}${s.recovered === undefined ? '' : `, recovered ${s.recovered}`})`);
     void refreshPresence(name);
     refreshControls();
