@@ -1,11 +1,10 @@
-import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { postJson, startHerald, type Herald } from '../../test/support/harness.js';
 import type { HeraldClient, NotificationData } from '../src/index.js';
-import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until } from './support.js';
+import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until, serverConnections } from './support.js';
 
 /** Kills the user's /notification sockets server-side, without a close frame (the client sees 1006). */
 function dropServerSide(h: Herald, userId: string): number {
-  const conns = h.app.get(ConnectionRegistry).ofUser(userId, 'notification');
+  const conns = serverConnections(h, userId, 'notification');
   for (const conn of conns) conn.socket.terminate();
   return conns.length;
 }

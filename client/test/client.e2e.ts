@@ -1,8 +1,7 @@
 import WebSocket from 'ws';
-import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import { HeraldClient, HeraldError, type StateChange } from '../src/index.js';
-import { closeClients, collect, nextEvent, nodeClient, opened } from './support.js';
+import { closeClients, collect, nextEvent, nodeClient, opened, serverConnections } from './support.js';
 
 describe('HeraldClient against a real Herald (/demo)', () => {
   let h: Herald;
@@ -58,7 +57,7 @@ describe('HeraldClient against a real Herald (/demo)', () => {
     const alice = nodeClient(h, '/demo', 'alice', { backoff: { baseMs: 50 } });
     alice.connect();
     const first = await opened(alice);
-    const conn = () => h.app.get(ConnectionRegistry).ofUser('alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!;
+    const conn = () => serverConnections(h, 'alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!;
 
     const going = nextEvent(alice, 'state', (s) => s.state === 'reconnecting');
     conn().close(1001, 'shutting down');
@@ -96,7 +95,7 @@ describe('HeraldClient against a real Herald (/demo)', () => {
     });
     alice.connect();
     await opened(alice);
-    const conn = h.app.get(ConnectionRegistry).ofUser('alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!;
+    const conn = serverConnections(h, 'alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!;
     conn.close(4401, 'token expired');
     await nextEvent(alice, 'state', (s) => s.state === 'reconnecting' && s.disconnect?.kind === 'closed' && s.disconnect.code === 4401);
     await opened(alice);

@@ -5,10 +5,12 @@
 // Node export conditions: Herald runs in this process, and `ws` resolves to a stub under "browser".
 import { nodeFetch } from './jsdom-support.js';
 import { act, renderHook, waitFor } from '@testing-library/react';
+import { createElement, type ReactNode } from 'react';
 import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { API_KEY, mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { ChatData, WebSocketConstructor } from '../src/index.js';
-import { useHerald, useNotifications } from '../src/react/index.js';
+import { HeraldProvider, useChannel, useHerald, useNotifications } from '../src/react/index.js';
+import { serverConnections } from './support.js';
 
 /** React's StrictMode: every effect mounts, unmounts and mounts again. */
 const strict = { reactStrictMode: true };
@@ -29,7 +31,7 @@ function countingWebSocket() {
 describe('React hooks against a real Herald (jsdom)', () => {
   let h: Herald;
   beforeAll(async () => {
-    h = await startHerald();
+    h = await startHerald({ PUBLIC_CHANNEL_PREFIXES: 'public:' });
   });
   afterAll(() => h.close());
 
@@ -102,7 +104,7 @@ describe('React hooks against a real Herald (jsdom)', () => {
     await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([second, first]));
 
     // Drop the socket server-side and publish before the client can be back.
-    const [conn] = registry().ofUser('una', 'notification');
+    const [conn] = serverConnections(h, 'una', 'notification');
     await act(async () => {
       conn.socket.terminate();
       await notify(3);
@@ -117,5 +119,56 @@ describe('React hooks against a real Herald (jsdom)', () => {
     expect(result.current.notifications).toEqual([]);
     unmount();
     await waitFor(() => expect(registry().openCount('una')).toBe(0));
+  });
+
+  it('useChannel under StrictMode, from a HeraldProvider: one subscribe on the wire for two components, notifications newest first, unsubscribed on unmount', async () => {
+    const sent: Array<{ type: string; data?: any }> = [];
+    const Base = window.WebSocket;
+    class Recording extends Base {
+      override send(data: string) {
+        sent.push(JSON.parse(data));
+        super.send(data);
+      }
+    }
+    const WebSocket = Recording as unknown as WebSocketConstructor;
+    function Provider({ children }: { children?: ReactNode }) {
+      const inbox = useNotifications({ url: h.url, WebSocket, fetch: nodeFetch, getToken: () => mintToken('vic') });
+      return createElement(HeraldProvider, { client: inbox.client }, children);
+    }
+    const { result, unmount } = renderHook(
+      () => ({ a: useChannel<{ n: number }>('public:hooks'), b: useChannel<{ n: number }>('public:hooks') }),
+      { wrapper: Provider, ...strict },
+    );
+    await waitFor(() => expect([result.current.a.state, result.current.b.state]).toEqual(['subscribed', 'subscribed']));
+    expect(sent.filter((f) => f.type === 'subscribe')).toEqual([expect.objectContaining({ data: { channel: 'public:hooks' } })]);
+    expect(registry().openCount('vic')).toBe(1);
+    const presence = async () => {
+      const res = await nodeFetch(`${h.url}/channels/public:hooks/presence`, { method: 'GET', headers: { 'x-api-key': API_KEY } });
+      return (await res.json()) as { subscribers: number; users: string[] };
+    };
+    expect(await presence()).toEqual({ channel: 'public:hooks', subscribers: 1, users: ['vic'] });
+
+    const publish = async (n: number) => {
+      const res = await nodeFetch(`${h.url}/notifications/channels`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ channels: ['public:hooks'], event: 'room.msg', payload: { n } }),
+      });
+      expect(res.status).toBe(202);
+    };
+    await act(async () => {
+      await publish(1);
+      await publish(2);
+    });
+    await waitFor(() => expect(result.current.a.notifications.map((n) => n.payload.n)).toEqual([2, 1]));
+    expect(result.current.b.notifications.map((n) => [n.channel, n.offset])).toEqual([
+      ['public:hooks', 2],
+      ['public:hooks', 1],
+    ]);
+    expect(result.current.a.position).toEqual({ offset: 2, epoch: result.current.a.notifications[0].epoch });
+
+    unmount();
+    await waitFor(() => expect(registry().openCount('vic')).toBe(0));
+    await waitFor(async () => expect((await presence()).subscribers).toBe(0));
   });
 });

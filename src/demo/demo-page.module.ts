@@ -1,6 +1,7 @@
 import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import express from 'express';
+import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
@@ -24,6 +25,7 @@ export class DemoPageModule implements OnModuleInit {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly notifications: NotificationsService,
+    @Inject(PRESENCE) private readonly presence: PresenceManager,
   ) {}
 
   onModuleInit(): void {
@@ -31,13 +33,13 @@ export class DemoPageModule implements OnModuleInit {
     const http = this.adapterHost.httpAdapter;
     if (http.getType() !== 'express') return;
     const statics = { index: 'index.html', dotfiles: 'ignore' as const, fallthrough: true };
-    http.use(devToolsRouter(this.config, this.notifications));
+    http.use(devToolsRouter(this.config, this.notifications, this.presence));
     http.use('/client/herald-client.js', (req: express.Request, res: express.Response, next: () => void) =>
       req.method === 'GET' || req.method === 'HEAD' ? res.sendFile('index.js', { root: DEMO_ASSETS.client }, (err) => err && next()) : next(),
     );
     http.use('/client', express.static(DEMO_ASSETS.client, statics));
     http.use(express.static(DEMO_ASSETS.page, statics));
     if (!clientBuilt()) this.log.warn('client SDK not built (run `npm run build`): the demo page at / cannot load it');
-    this.log.log('Demo page at / and /dev/token, /dev/notify are on (development keys only)');
+    this.log.log('Demo page at / and /dev/token, /dev/notify, /dev/presence, /dev/channels are on (development keys only)');
   }
 }
