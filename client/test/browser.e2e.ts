@@ -197,26 +197,21 @@ describe('demo page in Chromium', () => {
 /** A TCP proxy on a fixed local port whose target can be switched; switching cuts every open connection. */
 class SwitchingProxy {
   private readonly sockets = new Set<net.Socket>();
-  private constructor(
-    private readonly server: net.Server,
-    private target: string,
-  ) {}
+  private readonly server = net.createServer((inbound) => {
+    const outbound = net.connect(Number(this.target), '127.0.0.1');
+    for (const s of [inbound, outbound]) {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+
+  private constructor(private target: string) {}
 
   static async start(target: string): Promise<SwitchingProxy> {
-    let proxy!: SwitchingProxy;
-    const server = net.createServer((inbound) => {
-      const outbound = net.connect(Number(proxy.target), '127.0.0.1');
-      for (const s of [inbound, outbound]) {
-        proxy.sockets.add(s);
-        s.on('close', () => proxy.sockets.delete(s));
-        s.on('error', () => undefined);
-      }
-      inbound.pipe(outbound).pipe(inbound);
-      inbound.on('close', () => outbound.destroy());
-      outbound.on('close', () => inbound.destroy());
-    });
-    proxy = new SwitchingProxy(server, target);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const proxy = new SwitchingProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     return proxy;
   }
 
