@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { DuplicatePublicationError, type Publication, PublishOutcomeUnknownError } from '../src/broker/broker.js';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
 import { RedisConnection, RedisUnavailableError } from '../src/broker/redis/redis.connection.js';
+import { RedisPresence } from '../src/broker/redis/redis.presence.js';
 import { deletePrefix, REDIS_URL, requireRedis, ThrowawayRedis, uniquePrefix } from './support/redis.js';
 
 /** Collects what a broker hands on and which streams it reports for resync. */
@@ -247,6 +248,31 @@ describe('RedisBroker: interest routing and publish outcomes', () => {
       expect((await b.history(stream, { since: 0 })).publications.map((p) => p.data)).toEqual(['"maybe"']);
     }
   }, 30_000);
+
+  it("stops counting a dead instance's channel presence within PRESENCE_TTL_MS, like user presence", async () => {
+    const [connA, connB] = [new RedisConnection(REDIS_URL, prefix), new RedisConnection(REDIS_URL, prefix)];
+    const [a, b] = [new RedisPresence(connA, 600), new RedisPresence(connB, 600)];
+    cleanup.push(() => b.close(), () => connB.close());
+    await connA.waitReady(5000);
+    await connB.waitReady(5000);
+    await a.join('ir:room', 'alice', 'conn-a1');
+    await a.join('ir:room', 'bob', 'conn-a2');
+    await b.join('ir:room', 'alice', 'conn-b1');
+    await a.add('chpresence:ir:room', 'conn-a3');
+    expect(await b.channel('ir:room', 1000)).toEqual({ subscribers: 3, users: expect.arrayContaining(['alice', 'bob']) });
+    expect((await b.channel('ir:room', 1)).users).toHaveLength(1);
+    // Refreshed past several TTLs while A lives.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await b.channel('ir:room', 1000)).subscribers).toBe(3);
+    // A dies without cleaning up: its entries stop counting within the TTL; B's stay.
+    await connA.close();
+    const died = Date.now();
+    while ((await b.channel('ir:room', 1000)).subscribers !== 1) {
+      expect(Date.now() - died).toBeLessThan(1500);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(await b.channel('ir:room', 1000)).toEqual({ subscribers: 1, users: ['alice'] });
+  });
 
   it('refuses a publish while Redis is down, having sent nothing', async () => {
     const redis = await ThrowawayRedis.start();

@@ -125,15 +125,40 @@ const claim = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then 
 return redis.call('GET', KEYS[1])`;
 
 /**
- * KEYS: a user's presence sorted set (member: connection id, score: expiry ms).
- * ARGV: ttlMs, connection ids to add or refresh. Drops expired members. The
- * key lives as long as its longest-lived member, whichever instance wrote it.
+ * KEYS: presence sorted sets (member: a connection's entry, score: expiry ms).
+ * ARGV: ttlMs, then for each key the number of its members and the members
+ * to add or refresh. Drops expired members; each key lives as long as its
+ * longest-lived member, whichever instance wrote it.
  */
 const presenceAdd = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])))`;
+local ttl = tonumber(ARGV[1])
+local a = 2
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local n = tonumber(ARGV[a])
+  for i = a + 1, a + n do redis.call('ZADD', key, now + ttl, ARGV[i]) end
+  a = a + n + 1
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, math.ceil(tonumber(last[2]))) end
+end`;
+
+/**
+ * KEYS: a channel's presence sorted set (members "<connectionId> <userId>").
+ * ARGV: maxUsers. Returns {live entries, distinct user ids up to maxUsers…}.
+ */
+const channelPresence = `${NOW}
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+local max = tonumber(ARGV[1])
+local out, seen = {#live}, {}
+for _, m in ipairs(live) do
+  if #out > max then break end
+  local user = string.sub(m, string.find(m, ' ', 1, true) + 1)
+  if not seen[user] then
+    seen[user] = true
+    out[#out + 1] = user
+  end
+end
+return out`;
 
 /** KEYS: a user's presence sorted set. Returns how many members have not expired. */
 const presenceCount = `${NOW}
@@ -144,7 +169,8 @@ export const SCRIPTS = {
   heraldPublishMany: { lua: publishMany },
   heraldHistoryRefs: { lua: historyRefs, numberOfKeys: 2 },
   heraldPositions: { lua: positions },
-  heraldPresenceAdd: { lua: presenceAdd, numberOfKeys: 1 },
+  heraldPresenceAdd: { lua: presenceAdd },
+  heraldChannelPresence: { lua: channelPresence, numberOfKeys: 1 },
   heraldPresenceCount: { lua: presenceCount, numberOfKeys: 1 },
 } as const;
 
