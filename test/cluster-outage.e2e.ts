@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { connectUser, type Herald, postJson, startHerald, type TestClient, upgradeStatus } from './support/harness.js';
-import { presenceCount, until } from './support/e2e.js';
+import { Redis } from 'ioredis';
+import { connectUser, getTicket, type Herald, mintToken, postJson, startHerald, upgradeStatus } from './support/harness.js';
+import { ClientPool, presenceCount, until } from './support/e2e.js';
 import { requireRedis, ThrowawayRedis } from './support/redis.js';
 
 const readyStatus = async (h: Herald) => (await fetch(`${h.url}/health/ready`)).status;
@@ -20,7 +21,7 @@ async function timed<T>(call: () => Promise<T>): Promise<{ result: T; ms: number
  */
 describe('cluster mode through Redis outages', () => {
   const cleanup: Array<() => Promise<void> | void> = [];
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
 
   async function cluster(extraArgs?: string[]) {
     const redis = await ThrowawayRedis.start(extraArgs);
@@ -39,7 +40,7 @@ describe('cluster mode through Redis outages', () => {
   beforeAll(() => requireRedis());
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
     for (const step of cleanup.splice(0).reverse()) await step();
   });
 
@@ -103,6 +104,7 @@ describe('cluster mode through Redis outages', () => {
     const hung = { userIds: ['hang-user'], event: 'hung', idempotencyKey: 'hung-1' };
     let sent: Awaited<ReturnType<typeof postJson>>;
     redis.pause(true);
+    const took: Record<string, number> = {};
     try {
       const first = await timed(() => postJson(a, '/notifications', hung));
       sent = first.result;
@@ -128,6 +130,47 @@ describe('cluster mode through Redis outages', () => {
     expect(resumed.status).toBe(202);
     // Next on the wire: the new one; neither the refused call nor a second copy of the hung one.
     expect((await watcher.client.nextOfType('notification')).data).toMatchObject({ id: resumed.body.id, event: 'resumed' });
+  }, 40_000);
+
+  it('keeps every key and pub/sub channel it uses under REDIS_KEY_PREFIX, /demo traffic included', async () => {
+    // a Redis of its own: every key in it was written by this deployment, so "outside the prefix" is exact
+    const redis = await ThrowawayRedis.start();
+    cleanup.push(() => redis.stop());
+    const prefix = 'tenant-a:';
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix };
+    const [a, b] = await Promise.all([startHerald(env), startHerald(env)]);
+    cleanup.push(() => a.close(), () => b.close());
+    const admin = new Redis(redis.url);
+    cleanup.push(() => void admin.disconnect());
+
+    // everything that writes: tickets, presence, history, idempotency, /demo fan-out, recovery
+    const user = await connect(a, '/notification', 'keys-user');
+    const demo = await connect(b, '/demo', 'keys-demo');
+    await connect(a, '/demo', 'keys-demo');
+    await getTicket(b, mintToken('unused-ticket'));
+    expect((await postJson(b, '/notifications', { userIds: ['keys-user'], event: 'k', idempotencyKey: 'idem-1' })).status).toBe(202);
+    expect((await postJson(a, '/notifications/broadcast', { event: 'k', idempotencyKey: 'idem-2' })).status).toBe(202);
+    await user.client.nextOfType('notification');
+    await user.client.nextOfType('notification');
+    expect(await demo.client.request({ type: 'broadcast', id: 'b', data: { text: 'hi' } })).toEqual({ type: 'ack', id: 'b' });
+    expect(await demo.client.request({ type: 'direct', id: 'd', data: { to: 'keys-demo', text: 'hi' } })).toEqual({ type: 'ack', id: 'd' });
+    await demo.client.nextOfType('direct');
+    const pos = (await connect(b, '/notification', 'keys-user')).authOk.data.streams;
+    await connect(a, '/notification', 'keys-user', { recover: pos });
+    expect(await presenceCount(b, 'keys-demo')).toBe(2);
+
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys.filter((k) => !k.startsWith(prefix))).toEqual([]);
+    const channels = (await admin.pubsub('CHANNELS')) as string[];
+    expect(channels.length).toBeGreaterThan(0);
+    expect(channels.filter((c) => !c.startsWith(prefix))).toEqual([]);
   }, 30_000);
 
   it('starts without Redis, answers 503, and becomes ready once Redis appears', async () => {

@@ -8,10 +8,9 @@ import {
   openSocket,
   postJson,
   startHerald,
-  type TestClient,
   upgradeStatus,
 } from './support/harness.js';
-import { presenceCount, until } from './support/e2e.js';
+import { ClientPool, notify, presenceCount, until } from './support/e2e.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
 
 /** PROTOCOL §9: three instances on one Redis behave as one. */
@@ -20,7 +19,7 @@ describe('cluster mode (REDIS_URL)', () => {
   const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
   let a: Herald, b: Herald, c: Herald;
   const extra: Herald[] = [];
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
 
   const start = async (overrides: Record<string, string> = {}) => {
     const h = await startHerald({ ...env, ...overrides });
@@ -37,21 +36,23 @@ describe('cluster mode (REDIS_URL)', () => {
     expect(count).toBeGreaterThanOrEqual(0);
     return count;
   };
-  const notify = (h: Herald, userIds: string[], payload: object = {}, extraBody: object = {}) =>
-    postJson(h, '/notifications', { userIds, event: 'test.event', payload, ...extraBody });
-
   beforeAll(async () => {
     await requireRedis();
-    [a, b, c] = await Promise.all([startHerald(env), startHerald(env), startHerald(env)]);
+    // every instance that did start is closed in afterAll, even when another failed to
+    const started = await Promise.allSettled([startHerald(env), startHerald(env), startHerald(env)]);
+    for (const r of started) if (r.status === 'fulfilled') extra.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    [a, b, c] = extra.splice(0, 3);
   });
 
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((cl) => cl.close()));
+    await clients.closeAll();
   });
 
   afterAll(async () => {
     await Promise.allSettled([a, b, c, ...extra].filter(Boolean).map((h) => h.close()));
-    if (a) await deletePrefix(prefix);
+    await deletePrefix(prefix);
   });
 
   it('reports ready once connected to Redis', async () => {
@@ -78,12 +79,11 @@ describe('cluster mode (REDIS_URL)', () => {
     const epoch = onB.authOk.data.streams.user.epoch;
     expect(onC.authOk.data.streams.user).toEqual({ offset: 0, epoch });
 
-    const first = await notify(a, ['rest-user'], { n: 1 });
-    expect(first.status).toBe(202);
-    const second = await notify(c, ['rest-user'], { n: 2 });
+    const first = await notify(a, 'rest-user', { n: 1 });
+    const second = await notify(c, 'rest-user', { n: 2 });
     for (const { client } of [onB, onC]) {
-      expect((await client.nextOfType('notification')).data).toMatchObject({ id: first.body.id, payload: { n: 1 }, stream: 'user', offset: 1, epoch });
-      expect((await client.nextOfType('notification')).data).toMatchObject({ id: second.body.id, offset: 2, epoch });
+      expect((await client.nextOfType('notification')).data).toMatchObject({ id: first, payload: { n: 1 }, stream: 'user', offset: 1, epoch });
+      expect((await client.nextOfType('notification')).data).toMatchObject({ id: second, offset: 2, epoch });
     }
   });
 
@@ -121,11 +121,14 @@ describe('cluster mode (REDIS_URL)', () => {
     expect(await carol.client.request({ type: 'direct', id: 'd1', data: { to: 'bob', text: 'psst' } })).toEqual({ type: 'ack', id: 'd1' });
     carol.client.send({ type: 'direct', data: { to: 'bob', text: 'end' } });
     carol.client.send({ type: 'direct', data: { to: 'alice', text: 'for alice' } });
+    // a direct to herself, sent last, comes back through Redis after anything the others could have leaked to her
+    carol.client.send({ type: 'direct', data: { to: 'carol', text: 'sentinel' } });
     for (const client of [bob.client, bobAgain.client]) {
       expect((await client.nextOfType('direct')).data).toEqual({ from: 'carol', text: 'psst' });
       expect((await client.nextOfType('direct')).data).toEqual({ from: 'carol', text: 'end' });
     }
     expect((await alice.client.nextOfType('direct')).data).toEqual({ from: 'carol', text: 'for alice' });
+    expect((await carol.client.nextOfType('direct')).data).toEqual({ from: 'carol', text: 'sentinel' });
     expect(carol.client.frames.filter((f: Frame) => f.type === 'direct')).toEqual([]);
   });
 
@@ -153,8 +156,9 @@ describe('cluster mode (REDIS_URL)', () => {
     // "Crash" D: it loses Redis without removing anything; its entries must expire on their own.
     await d.app.get<RedisConnection>(REDIS).close();
     const counts: number[] = [];
-    const took = await until(async () => counts[counts.push(await presence(b, 'mortal')) - 1], 1, 3 * ttl);
-    expect(took).toBeLessThanOrEqual(ttl + 500);
+    const took = await until(async () => counts[counts.push(await presence(b, 'mortal')) - 1], 1, 10 * ttl);
+    // the TTL plus a loaded machine's margin (Redis expiry, the poll, a busy event loop): far below the contract's 30 s
+    expect(took).toBeLessThanOrEqual(4 * ttl);
     // The live instance's connection (longer TTL) never stopped counting meanwhile.
     expect(Math.min(...counts)).toBe(1);
     process.stdout.write(`  presence: a dead instance's connection stopped counting after ${took} ms (PRESENCE_TTL_MS=${ttl})\n`);
@@ -163,28 +167,38 @@ describe('cluster mode (REDIS_URL)', () => {
   it('holds an idempotencyKey across instances', async () => {
     const { client } = await connect(c, '/notification', 'idem-user');
     const body = { idempotencyKey: `key-${prefix}` };
-    const first = await notify(a, ['idem-user'], { n: 1 }, body);
-    const retry = await notify(b, ['idem-user'], { n: 1 }, body);
-    expect([first.status, retry.status]).toEqual([202, 202]);
-    expect(retry.body.id).toBe(first.body.id);
+    const first = await notify(a, 'idem-user', { n: 1 }, body);
+    const retry = await notify(b, 'idem-user', { n: 1 }, body);
+    expect(retry).toBe(first);
     const otherEndpoint = await postJson(b, '/notifications/broadcast', { event: 'x', ...body });
-    expect(otherEndpoint.body.id).not.toBe(first.body.id);
-    const next = await notify(c, ['idem-user'], { n: 2 });
+    expect(otherEndpoint.body.id).not.toBe(first);
+    const next = await notify(c, 'idem-user', { n: 2 });
     const user = (f: Frame) => f.type === 'notification' && f.data.stream === 'user';
-    expect((await client.next(user)).data).toMatchObject({ id: first.body.id, offset: 1 });
-    expect((await client.next(user)).data).toMatchObject({ id: next.body.id, offset: 2 });
+    expect((await client.next(user)).data).toMatchObject({ id: first, offset: 1 });
+    expect((await client.next(user)).data).toMatchObject({ id: next, offset: 2 });
+  });
+
+  it('holds an idempotencyKey sent concurrently to every instance: one id, one delivery', async () => {
+    const { client } = await connect(b, '/notification', 'idem-race');
+    const body = { idempotencyKey: `race-${prefix}` };
+    const ids = await Promise.all(Array.from({ length: 9 }, (_, i) => notify([a, b, c][i % 3], 'idem-race', { n: 1 }, body)));
+    expect(new Set(ids)).toEqual(new Set([ids[0]]));
+    const marker = await notify(c, 'idem-race', { n: 'marker' });
+    expect((await client.nextOfType('notification')).data).toMatchObject({ id: ids[0], offset: 1 });
+    // the next one is the marker: nothing was delivered twice
+    expect((await client.nextOfType('notification')).data).toMatchObject({ id: marker, offset: 2 });
   });
 
   it('recovers on another instance, even one started later, after the instance the client was on is gone', async () => {
     const e = await start();
     const { client, authOk } = await connect(e, '/notification', 'survivor');
-    const seen = await notify(a, ['survivor'], { n: 1 });
+    const seen = await notify(a, 'survivor', { n: 1 });
     const last = (await client.nextOfType('notification')).data;
-    expect(last).toMatchObject({ id: seen.body.id, offset: 1, epoch: authOk.data.streams.user.epoch });
+    expect(last).toMatchObject({ id: seen, offset: 1, epoch: authOk.data.streams.user.epoch });
 
     await e.close();
     expect((await client.closed).code).toBe(1001);
-    const missed = [await notify(b, ['survivor'], { n: 2 }), await notify(a, ['survivor'], { n: 3 })];
+    const missed = [await notify(b, 'survivor', { n: 2 }), await notify(a, 'survivor', { n: 3 })];
 
     const recover = { recover: { user: { offset: last.offset, epoch: last.epoch } } };
     const f = await start();
@@ -192,7 +206,7 @@ describe('cluster mode (REDIS_URL)', () => {
       const again = await connect(h, '/notification', 'survivor', recover);
       expect(again.authOk.data).toMatchObject({ recovered: true, streams: { user: { offset: 3, epoch: last.epoch } } });
       const replay = [await again.client.nextOfType('notification'), await again.client.nextOfType('notification')];
-      expect(replay.map((n) => [n.data.id, n.data.offset])).toEqual(missed.map((m, i) => [m.body.id, i + 2]));
+      expect(replay.map((n) => [n.data.id, n.data.offset])).toEqual(missed.map((m, i) => [m, i + 2]));
     }
   });
 
@@ -201,41 +215,53 @@ describe('cluster mode (REDIS_URL)', () => {
     const position = early.authOk.data.streams.user;
     expect(position.offset).toBe(0);
     await early.client.close();
-    const res = await notify(b, ['late-bloomer']);
+    const res = await notify(b, 'late-bloomer');
     const again = await connect(c, '/notification', 'late-bloomer', { recover: { user: position } });
     expect(again.authOk.data.recovered).toBe(true);
-    expect((await again.client.nextOfType('notification')).data).toMatchObject({ id: res.body.id, offset: 1, epoch: position.epoch });
+    expect((await again.client.nextOfType('notification')).data).toMatchObject({ id: res, offset: 1, epoch: position.epoch });
   });
 
   it('keeps offsets gap-free and unique when two instances publish to one user at once', async () => {
     const watchers = [await connect(a, '/notification', 'busy'), await connect(b, '/notification', 'busy')];
     const n = 40;
-    const responses = await Promise.all(Array.from({ length: 2 * n }, (_, i) => notify(i % 2 ? a : b, ['busy'], { i })));
-    expect(responses.every((r) => r.status === 202)).toBe(true);
+    const responses = await Promise.all(Array.from({ length: 2 * n }, (_, i) => notify(i % 2 ? a : b, 'busy', { i })));
     const orders: string[][] = [];
     for (const { client } of watchers) {
       const got: Frame[] = [];
       for (let i = 0; i < 2 * n; i++) got.push(await client.nextOfType('notification'));
       expect(got.map((f) => f.data.offset)).toEqual(Array.from({ length: 2 * n }, (_, i) => i + 1));
-      expect(new Set(got.map((f) => f.data.id))).toEqual(new Set(responses.map((r) => r.body.id)));
+      expect(new Set(got.map((f) => f.data.id))).toEqual(new Set(responses));
       orders.push(got.map((f) => f.data.id));
     }
     expect(orders[0]).toEqual(orders[1]);
   });
 
-  it('keeps deployments with different REDIS_KEY_PREFIX apart on one Redis', async () => {
+  it('keeps deployments with different REDIS_KEY_PREFIX apart on one Redis, /demo traffic included', async () => {
     const otherPrefix = uniquePrefix('other');
     const other = await start({ REDIS_KEY_PREFIX: otherPrefix });
     try {
       const { client } = await connect(other, '/notification', 'shared-name');
-      await notify(a, ['shared-name'], { from: 'main' });
-      const own = await notify(other, ['shared-name'], { from: 'other' });
+      const otherDemo = await connect(other, '/demo', 'shared-name');
+      const mainDemo = await connect(a, '/demo', 'shared-name');
+      await notify(a, 'shared-name', { from: 'main' });
+      const own = await notify(other, 'shared-name', { from: 'other' });
       // Its own deployment's notification is its first, at offset 1: nothing leaked across.
-      expect((await client.nextOfType('notification')).data).toMatchObject({ id: own.body.id, offset: 1 });
+      expect((await client.nextOfType('notification')).data).toMatchObject({ id: own, offset: 1 });
       const ticket = await getTicket(a, mintToken('shared-name'));
       expect((await upgradeStatus(`${other.wsUrl}/demo?ticket=${ticket}`)).status).toBe(401);
+
+      // /demo broadcast and direct from the main deployment, then the other's own: only its own arrive there
+      expect(await mainDemo.client.request({ type: 'broadcast', id: 'm1', data: { text: 'main says hi' } })).toEqual({ type: 'ack', id: 'm1' });
+      expect(await mainDemo.client.request({ type: 'direct', id: 'm2', data: { to: 'shared-name', text: 'main direct' } })).toEqual({ type: 'ack', id: 'm2' });
+      expect((await mainDemo.client.nextOfType('broadcast')).data.text).toBe('main says hi');
+      expect((await mainDemo.client.nextOfType('direct')).data.text).toBe('main direct');
+      otherDemo.client.send({ type: 'broadcast', data: { text: 'other says hi' } });
+      otherDemo.client.send({ type: 'direct', data: { to: 'shared-name', text: 'other direct' } });
+      expect((await otherDemo.client.nextOfType('broadcast')).data.text).toBe('other says hi');
+      expect((await otherDemo.client.nextOfType('direct')).data.text).toBe('other direct');
+      expect(otherDemo.client.frames).toEqual([]);
     } finally {
-      await Promise.all(clients.splice(0).map((cl) => cl.close()));
+      await clients.closeAll();
       await other.close();
       extra.splice(extra.indexOf(other), 1);
     }

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import WebSocket from 'ws';
-import { roundTrip } from './support/e2e.js';
+import { ClientPool, nothingMore, roundTrip } from './support/e2e.js';
 import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 /**
@@ -9,22 +9,18 @@ import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, start
  */
 describe('contract edge cases', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const connect = async (path: '/demo' | '/notification', user: string, authData: Record<string, unknown> = {}) => {
     const c = await connectUser(h, path, user, authData);
     clients.push(c.client);
     return c;
-  };
-  const nothingMore = async (c: TestClient) => {
-    expect((await roundTrip(c)).type).toBe('pong');
-    expect(c.frames).toEqual([]);
   };
 
   beforeAll(async () => {
     h = await startHerald({ MAX_BODY_BYTES: '4096' });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 

@@ -1,28 +1,21 @@
-import { roundTrip } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, nothingMore } from './support/e2e.js';
+import { connectUser, getTicket, mintToken, openSocket, startHerald, type Herald } from './support/harness.js';
 
 /** PROTOCOL §4: the /demo gateway. */
 describe('/demo', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const connect = async (user: string, path: '/demo' | '/notification' = '/demo') => {
     const { client } = await connectUser(h, path, user);
     clients.push(client);
     return client;
-  };
-  /** Proves nothing else is queued for `client`: a ping's pong is the next frame. */
-  const nothingMore = async (...cs: TestClient[]) => {
-    for (const c of cs) {
-      expect(await roundTrip(c)).toMatchObject({ type: 'pong' });
-      expect(c.frames).toEqual([]);
-    }
   };
 
   beforeAll(async () => {
     h = await startHerald();
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 

@@ -1,13 +1,14 @@
 import { jest } from '@jest/globals';
+import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
 import { BroadcastService } from '../src/streams/broadcast.service.js';
 import { Connection } from '../src/connections/connection.js';
-import { roundTrip } from './support/e2e.js';
+import { ClientPool, roundTrip } from './support/e2e.js';
 import { connectUser, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 /** Broadcast notifications that land in one event-loop turn go out together: one write per socket. */
 describe('broadcast fan-out under load', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const body = (i: number) => ({ id: `batch-${i}`, event: 'batch', payload: { i }, ts: Date.now() });
   const notifications = async (client: TestClient, n: number): Promise<Frame['data'][]> => {
     const got = [];
@@ -22,7 +23,7 @@ describe('broadcast fan-out under load', () => {
   });
   afterEach(async () => {
     jest.restoreAllMocks();
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 
@@ -47,22 +48,44 @@ describe('broadcast fan-out under load', () => {
     expect(batch).toHaveBeenCalledTimes(2);
   });
 
-  it('a client reconnecting with `recover` while a batch goes out gets each of it once, in order', async () => {
-    const broadcasts = h.app.get(BroadcastService);
-    const first = await connectUser(h, '/notification', 'batch-recover');
-    clients.push(first.client);
-    await broadcasts.notifyAll(body(10));
-    const seen = (await first.client.nextOfType('notification')).data;
-    await first.client.close();
+  it.each(['before', 'after'] as const)(
+    'a client reconnecting with `recover` gets a batch published %s its history read once each, in order',
+    async (when) => {
+      const broadcasts = h.app.get(BroadcastService);
+      const user = `batch-recover-${when}`;
+      const first = await connectUser(h, '/notification', user);
+      clients.push(first.client);
+      await broadcasts.notifyAll(body(10));
+      const seen = (await first.client.nextOfType('notification')).data;
+      await first.client.close();
 
-    // publish a turn's worth while the client reconnects with `recover` from where it was
-    const again = connectUser(h, '/notification', 'batch-recover', { recover: { broadcast: { offset: seen.offset, epoch: seen.epoch } } });
-    await Promise.all([11, 12, 13].map((i) => broadcasts.notifyAll(body(i))));
-    const { client, authOk } = await again;
-    clients.push(client);
-    expect(authOk.data.recovered).toBe(true);
-    const got = await notifications(client, 3);
-    expect(got.map((n) => n.payload.i)).toEqual([11, 12, 13]);
-    expect(got.map((n) => n.offset)).toEqual([1, 2, 3].map((k) => seen.offset + k));
-  });
+      // the gate: the reconnect's history read of the broadcast stream publishes one turn's batch first (or right
+      // after), while the connection is already a parked delivery target, so the batch is both in history and live
+      const broker = h.app.get<Broker>(BROKER);
+      const history = broker.history;
+      let raced = 0;
+      broker.history = async function (this: Broker, stream: string, options?: HistoryOptions) {
+        if (options?.since === undefined || raced > 0) return history.call(broker, stream, options);
+        const publish = async () => {
+          raced++;
+          await Promise.all([11, 12, 13].map((i) => broadcasts.notifyAll(body(i))));
+        };
+        if (when === 'before') await publish();
+        const result = await history.call(broker, stream, options);
+        if (when === 'after') await publish();
+        return result;
+      };
+      try {
+        const { client, authOk } = await connectUser(h, '/notification', user, { recover: { broadcast: { offset: seen.offset, epoch: seen.epoch } } });
+        clients.push(client);
+        expect(raced).toBe(1);
+        expect(authOk.data.recovered).toBe(true);
+        const got = await notifications(client, 3);
+        expect(got.map((n) => n.payload.i)).toEqual([11, 12, 13]);
+        expect(got.map((n) => n.offset)).toEqual([1, 2, 3].map((k) => seen.offset + k));
+      } finally {
+        broker.history = history;
+      }
+    },
+  );
 });

@@ -1,10 +1,9 @@
+import { metricValue, scrapeMetrics } from './support/metrics.js';
 import { TICKETS, type TicketStore } from '../src/auth/ticket.store.js';
 import { ConnectionRegistry } from '../src/connections/connection.registry.js';
-import { eventually, recordFrames } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, eventually, recordFrames } from './support/e2e.js';
+import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald } from './support/harness.js';
 
-const metricValue = (text: string, name: string, labels: string) =>
-  Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
 
 /** Upgrade limits under concurrency, and the per-connection rate limit with its 4429 rule (PROTOCOL §2.2, §3, §7). */
 describe('limits', () => {
@@ -30,12 +29,13 @@ describe('limits', () => {
     };
 
     it('admits exactly MAX_CONNECTIONS_PER_USER of many simultaneous upgrades; the refused tickets stay usable', async () => {
-      const tickets = await Promise.all(Array.from({ length: 6 }, () => getTicket(h, mintToken('alice'))));
+      // no more than MAX_CONNECTIONS at once: pending upgrades count against it too (issue 11 §5)
+      const tickets = await Promise.all(Array.from({ length: 4 }, () => getTicket(h, mintToken('alice'))));
       const results = await Promise.allSettled(tickets.map((t) => openSocket(h, '/demo', t)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(2);
       const refused = tickets.filter((_, i) => results[i].status === 'rejected');
       expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual(
-        Array(4).fill('Error: upgrade refused: 429'),
+        Array(2).fill('Error: upgrade refused: 429'),
       );
       await closeAll();
       const reopened = await Promise.all(refused.slice(0, 2).map((t) => upgradeStatus(`${h.wsUrl}/demo?ticket=${t}`)));
@@ -59,22 +59,22 @@ describe('limits', () => {
   describe('rate limit', () => {
     const RATE = 5; // burst 10; 4429 after more than 20 drops within 10 s
     let h: Herald;
-    const open: TestClient[] = [];
+    const open = new ClientPool();
     beforeAll(async () => {
       h = await startHerald({ RATE_LIMIT_PER_SEC: String(RATE) });
     });
     afterEach(async () => {
-      await Promise.all(open.splice(0).map((c) => c.close()));
+      await open.closeAll();
     });
     afterAll(() => h.close());
 
     const errorsOf = (frames: Frame[], code: string) => frames.filter((f) => f.type === 'error' && f.data.code === code);
 
-    it('drops messages over the bucket with rate_limited, counting auth; then refills', async () => {
+    it('drops messages over the bucket with rate_limited; then refills', async () => {
       const { client } = await connectUser(h, '/demo', 'alice');
       open.push(client);
       const seen = recordFrames(client);
-      // auth took one of the 2x burst tokens
+      // auth took one of the 2x burst tokens, and the bucket may have refilled one since (how auth counts: next test)
       for (let i = 0; i < 14; i++) client.send({ type: 'echo', id: `e${i}`, data: i });
       await eventually(() => expect(seen).toHaveLength(14));
       const echoes = seen.filter((f) => f.type === 'echo');
@@ -85,6 +85,27 @@ describe('limits', () => {
       // refill at RATE per second: one token after 1/RATE s
       await new Promise((r) => setTimeout(r, 1000 / RATE + 50));
       expect(await client.request({ type: 'echo', id: 'later', data: 'ok' })).toEqual({ type: 'echo', id: 'later', data: 'ok' });
+    });
+
+    it('counts `auth` itself: of a burst sent with it, one fewer message gets through', async () => {
+      // RATE_LIMIT_PER_SEC=1: a burst of 2 tokens, one more a second. auth and 4 pings leave in one write,
+      // so no refill lands in between; if auth took no token, two pings would get through instead of one.
+      const slow = await startHerald({ RATE_LIMIT_PER_SEC: '1' });
+      try {
+        const token = mintToken('counted');
+        const client = open.push(await openSocket(slow, '/demo', await getTicket(slow, token)));
+        const seen = recordFrames(client);
+        client.send({ type: 'auth', id: 'a', data: { token } });
+        for (let i = 1; i <= 4; i++) client.send({ type: 'ping', id: `p${i}` });
+        await eventually(() => expect(seen).toHaveLength(5));
+        expect(seen.filter((f) => f.type === 'auth_ok')).toHaveLength(1);
+        expect(errorsOf(seen, 'rate_limited')).toHaveLength(3);
+        // the one ping admitted with auth is answered (unauthenticated or pong, depending on when auth completed)
+        expect(seen.filter((f) => f.id === 'p1' && (f.type === 'pong' || f.data?.code === 'unauthenticated'))).toHaveLength(1);
+      } finally {
+        await open.closeAll();
+        await slow.close();
+      }
     });
 
     it('counts messages before auth_ok too: unauthenticated first, rate_limited over the burst', async () => {
@@ -102,16 +123,18 @@ describe('limits', () => {
       const { client: sibling } = await connectUser(h, '/demo', 'carol');
       open.push(client, sibling);
       const seen = recordFrames(client);
-      const before = await (await fetch(`${h.url}/metrics`)).text();
+      const before = await scrapeMetrics(h);
       for (let i = 0; i < 60; i++) client.send({ type: 'echo', data: i });
       expect((await client.closed).code).toBe(4429);
       // exactly 4x RATE drops were answered; the next one closed the connection, the rest were ignored
       expect(errorsOf(seen, 'rate_limited')).toHaveLength(4 * RATE);
-      const echoes = seen.filter((f) => f.type === 'echo').length;
-      expect(echoes).toBeGreaterThanOrEqual(2 * RATE - 1);
-      expect(echoes).toBeLessThanOrEqual(2 * RATE + 1);
+      // echoes of the admitted messages answered before the close went out (how many depends on how the burst
+      // was split into TCP reads: the 4429 may cut replies still being prepared), never more than the bucket held
+      const echoes = seen.filter((f) => f.type === 'echo').map((f) => f.data);
+      expect(echoes.length).toBeLessThanOrEqual(2 * RATE + 1);
+      expect(echoes).toEqual(echoes.map((_, i) => i));
       expect(await sibling.request({ type: 'echo', id: 's', data: 1 })).toMatchObject({ type: 'echo', data: 1 });
-      const after = await (await fetch(`${h.url}/metrics`)).text();
+      const after = await scrapeMetrics(h);
       expect(metricValue(after, 'herald_connections_killed_total', 'reason="rate_limit"') - metricValue(before, 'herald_connections_killed_total', 'reason="rate_limit"')).toBe(1);
       expect(metricValue(after, 'herald_connection_closes_total', 'gateway="demo",code="4429"')).toBeGreaterThanOrEqual(1);
     });
@@ -123,6 +146,7 @@ describe('limits', () => {
       // drain the bucket, then exactly 4x RATE drops
       let sent = 0;
       while (errorsOf(seen, 'rate_limited').length < 4 * RATE) {
+        if (sent > 20 * RATE) throw new Error(`only ${errorsOf(seen, 'rate_limited').length} drops after ${sent} messages`);
         client.send({ type: 'echo', data: sent++ });
         await eventually(() => expect(seen).toHaveLength(sent));
       }

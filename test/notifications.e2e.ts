@@ -1,5 +1,5 @@
-import { eventually, roundTrip } from './support/e2e.js';
-import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, eventually, roundTrip } from './support/e2e.js';
+import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_BODY = 16_384;
@@ -7,7 +7,7 @@ const MAX_BODY = 16_384;
 /** PROTOCOL §5–§6: the REST API for services and what it pushes to /notification. */
 describe('notifications', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
   const connect = async (path: '/demo' | '/notification', user: string) => {
     const c = await connectUser(h, path, user);
     clients.push(c.client);
@@ -22,7 +22,7 @@ describe('notifications', () => {
     h = await startHerald({ MAX_BODY_BYTES: String(MAX_BODY), SERVICE_API_KEYS: `${API_KEY},second-key` });
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 
@@ -241,12 +241,18 @@ describe('notifications', () => {
   });
 
   it('forgets an idempotencyKey after IDEMPOTENCY_TTL_MS', async () => {
-    const short = await startHerald({ IDEMPOTENCY_TTL_MS: '100' });
+    // 2 s: the "still held" retry lands well inside it on a loaded machine
+    const ttl = 2000;
+    const short = await startHerald({ IDEMPOTENCY_TTL_MS: String(ttl) });
     try {
       const body = { event: 'e', idempotencyKey: 'k' };
+      const sentAt = Date.now();
       const first = await postJson(short, '/notifications/broadcast', body);
+      // the key was claimed before this moment: it is certainly forgotten `ttl` after it
+      const claimedBy = Date.now();
       expect((await postJson(short, '/notifications/broadcast', body)).body.id).toBe(first.body.id);
-      await new Promise((r) => setTimeout(r, 150));
+      expect(Date.now() - sentAt).toBeLessThan(ttl);
+      await new Promise((r) => setTimeout(r, claimedBy + ttl + 100 - Date.now()));
       expect((await postJson(short, '/notifications/broadcast', body)).body.id).not.toBe(first.body.id);
     } finally {
       await short.close();

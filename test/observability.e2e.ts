@@ -1,4 +1,5 @@
 import { eventually } from './support/e2e.js';
+import { sample, scrapeMetrics } from './support/metrics.js';
 import {
   API_KEY,
   connectUser,
@@ -14,11 +15,7 @@ import {
 type Line = Record<string, any>;
 
 const parse = (h: Herald): Line[] => h.logs.map((l) => JSON.parse(l) as Line);
-const metricsText = async (h: Herald) => (await fetch(`${h.url}/metrics`)).text();
-const sample = (text: string, name: string, labels = '') => {
-  const m = new RegExp(`^${name}${labels ? `\\{${labels}\\}` : ''} (\\S+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : undefined;
-};
+const metricsText = scrapeMetrics;
 
 /** Access log (one JSON line per connection event, per message at debug) and Prometheus metrics. */
 describe('observability', () => {
@@ -165,8 +162,8 @@ describe('observability', () => {
     expect(grew(after, 'herald_connection_closes_total', 'gateway="demo",code="1005"')).toBe(1);
     // kills are counted by reason (slow-consumer.e2e and limits.e2e make them move)
     expect(after).toMatch(/^# TYPE herald_connections_killed_total counter$/m);
-    expect(after).toMatch(/^herald_process_cpu_user_seconds_total \S+$/m);
-    expect(after).toMatch(/^herald_nodejs_heap_size_used_bytes \S+$/m);
+    expect(after).toMatch(/^process_cpu_user_seconds_total \S+$/m);
+    expect(after).toMatch(/^nodejs_heap_size_used_bytes \S+$/m);
     await n.close();
   });
 

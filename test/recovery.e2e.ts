@@ -1,5 +1,5 @@
 import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
-import { connectRecorded, roundTrip } from './support/e2e.js';
+import { ClientPool, connectRecorded, notify as notifyUser, notifyAll as notifyEveryone, roundTrip } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 type Position = { offset: number; epoch: string };
@@ -7,18 +7,10 @@ type Position = { offset: number; epoch: string };
 /** PROTOCOL §5: offsets, epochs and recovery on /notification. */
 describe('recovery', () => {
   let h: Herald;
-  const clients: TestClient[] = [];
+  const clients = new ClientPool();
 
-  const notify = async (userId: string, event = 'e') => {
-    const res = await postJson(h, '/notifications', { userIds: [userId], event });
-    expect(res.status).toBe(202);
-    return res.body.id as string;
-  };
-  const notifyAll = async (event = 'all') => {
-    const res = await postJson(h, '/notifications/broadcast', { event });
-    expect(res.status).toBe(202);
-    return res.body.id as string;
-  };
+  const notify = (userId: string, event = 'e') => notifyUser(h, userId, {}, { event });
+  const notifyAll = (event = 'all') => notifyEveryone(h, {}, { event });
   const connect = async (userId: string, authData: Record<string, unknown> = {}) => {
     const c = await connectRecorded(h, '/notification', userId, authData);
     clients.push(c.client);
@@ -45,7 +37,7 @@ describe('recovery', () => {
     h = await startHerald();
   });
   afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await clients.closeAll();
   });
   afterAll(() => h.close());
 

@@ -5,6 +5,7 @@ import { recoverStream } from '../src/streams/recovery.js';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
 import { RedisConnection } from '../src/broker/redis/redis.connection.js';
 import { STREAM_META_TTL_MS } from '../src/broker/stream-history.js';
+import { eventually } from './support/e2e.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
 
 /** The Redis broker on its own: history, offsets, epochs and fan-out against a real Redis. */
@@ -136,7 +137,7 @@ describe('RedisBroker', () => {
       .map((line) => Number(/(?:^|\s)id=(\d+)/.exec(line)![1]));
     expect(ids.length).toBeGreaterThanOrEqual(2);
     await admin.client('KILL', 'ID', String(Math.max(...ids)));
-    while (watcher.isReady()) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => expect(watcher.isReady()).toBe(false), 5000, 5);
     await p.publish(['to:demo:ghost'], 'while away', { history: false });
     expect(await watcher.whenReady(5000)).toBe(true);
     expect(resyncs).toEqual([['to:demo:ghost']]);

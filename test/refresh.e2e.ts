@@ -1,11 +1,11 @@
 import { ConnectionRegistry } from '../src/connections/connection.registry.js';
-import { connectRecorded, nowSec, roundTrip, signJwt } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, connectRecorded, nowSec, roundTrip, signJwt } from './support/e2e.js';
+import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 /** PROTOCOL §2.5: `auth` again on an authenticated connection; JWT expiry closes with 4401. */
 describe('token refresh and expiry', () => {
   let h: Herald;
-  const open: TestClient[] = [];
+  const open = new ClientPool();
   const connectionOf = (connectionId: string) => [...h.app.get(ConnectionRegistry).all].find((c) => c.id === connectionId)!;
 
   /** Opens `path` for `sub` with a JWT whose `exp` is `expSec` seconds from now (whole seconds, as JWTs are). */
@@ -22,7 +22,7 @@ describe('token refresh and expiry', () => {
     h = await startHerald({ JWT_CLOCK_TOLERANCE_SEC: '0' });
   });
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
+    await open.closeAll();
   });
   afterAll(() => h.close());
 

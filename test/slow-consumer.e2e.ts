@@ -1,16 +1,12 @@
 import type { Socket } from 'node:net';
 import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { eventually, recordFrames } from './support/e2e.js';
+import { metric } from './support/metrics.js';
 import { connectUser, postJson, startHerald, type Herald } from './support/harness.js';
 
 const SEND_BUFFER_MAX_BYTES = 64 * 1024;
 const TEXT = 'x'.repeat(4000);
 const BATCH = 200;
-
-const metric = async (h: Herald, name: string, labels: string) => {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  return Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-};
 
 /** PROTOCOL §7, 4001: a client that stops reading is cut; nobody else notices. */
 describe('slow consumer', () => {

@@ -1,12 +1,12 @@
 import { request } from 'node:http';
 import { ConnectionRegistry } from '../src/connections/connection.registry.js';
-import { eventually } from './support/e2e.js';
+import { ClientPool, eventually } from './support/e2e.js';
 import { getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Herald, type TestClient } from './support/harness.js';
 
 /** PROTOCOL §2.2: every refusal is an HTTP status with a short plain-text body, in the contract's order. */
 describe('upgrade', () => {
   let h: Herald;
-  const open: TestClient[] = [];
+  const open = new ClientPool();
   const ticket = () => getTicket(h, mintToken('alice'));
   const status = async (pathAndQuery: string, headers: Record<string, string> = {}) =>
     upgradeStatus(`${h.wsUrl}${pathAndQuery}`, headers);
@@ -15,7 +15,7 @@ describe('upgrade', () => {
     h = await startHerald();
   });
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
+    await open.closeAll();
   });
   afterAll(() => h.close());
 
@@ -102,12 +102,18 @@ describe('upgrade', () => {
   });
 
   it('refuses an expired ticket with 401 (TICKET_TTL_MS)', async () => {
-    const short = await startHerald({ TICKET_TTL_MS: '100' });
+    // 2 s: the "still valid" upgrade lands well inside it on a loaded machine
+    const ttl = 2000;
+    const short = await startHerald({ TICKET_TTL_MS: String(ttl) });
     try {
       const t = await getTicket(short, mintToken('alice'));
+      // `t` was issued before this moment: it has certainly expired `ttl` after it
+      const issuedBy = Date.now();
+      const freshFrom = Date.now();
       const fresh = await getTicket(short, mintToken('alice'));
       expect((await upgradeStatus(`${short.wsUrl}/demo?ticket=${fresh}`)).status).toBe(101);
-      await new Promise((r) => setTimeout(r, 150));
+      expect(Date.now() - freshFrom).toBeLessThan(ttl);
+      await new Promise((r) => setTimeout(r, issuedBy + ttl + 100 - Date.now()));
       expect((await upgradeStatus(`${short.wsUrl}/demo?ticket=${t}`)).status).toBe(401);
     } finally {
       await short.close();
@@ -125,7 +131,7 @@ describe('upgrade', () => {
       limited = await startHerald({ ALLOWED_ORIGINS: 'https://app.example,https://other.example', MAX_CONNECTIONS_PER_USER: '2', MAX_CONNECTIONS: '3' });
     });
     afterEach(async () => {
-      await Promise.all(held.splice(0).map((c) => c.close()));
+      await Promise.all(held.splice(0).map((c) => c.dispose()));
       // the server sees a close a little after the client: start every test from an empty instance
       await eventually(() => expect(limited.app.get(ConnectionRegistry).size).toBe(0));
     });
@@ -135,7 +141,8 @@ describe('upgrade', () => {
       const t = await ticketFor('alice');
       const res = await at(`/demo?ticket=${t}`, { origin: 'https://evil.example' });
       expect(res.status).toBe(403);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       expect((await at(`/demo?ticket=${t}`, { origin: 'https://other.example' })).status).toBe(101);
     });
 
@@ -149,7 +156,8 @@ describe('upgrade', () => {
       const t = await ticketFor('bob');
       const res = await at(`/demo?ticket=${t}`);
       expect(res.status).toBe(429);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       // another user is not affected
       expect((await at(`/demo?ticket=${await ticketFor('carol')}`)).status).toBe(101);
       await held.shift()!.close();
@@ -161,7 +169,8 @@ describe('upgrade', () => {
       const t = await ticketFor('u4');
       const res = await at(`/demo?ticket=${t}`);
       expect(res.status).toBe(503);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       await held.shift()!.close();
       held.push(await eventually(() => openSocket(limited, '/demo', t)));
     });
@@ -174,6 +183,16 @@ describe('upgrade', () => {
       await held.pop()!.close();
       await eventually(async () => expect((await at('/demo?ticket=unknown', evil)).status).toBe(403));
       expect((await at('/demo?ticket=unknown')).status).toBe(401);
+    });
+
+    it('checks the origin (403) before the user limit (429), and the user limit last', async () => {
+      held.push(await openSocket(limited, '/demo', await ticketFor('full')));
+      held.push(await openSocket(limited, '/demo', await ticketFor('full')));
+      const t = await ticketFor('full');
+      expect((await at(`/demo?ticket=${t}`, { origin: 'https://evil.example' })).status).toBe(403);
+      // the same ticket, from an allowed origin: now the user limit answers, and the ticket is still not used up
+      expect((await at(`/demo?ticket=${t}`, { origin: 'https://app.example' })).status).toBe(429);
+      expect((await at('/demo?ticket=unknown', { origin: 'https://app.example' })).status).toBe(401);
     });
   });
 });

@@ -73,7 +73,11 @@ describe('demo page in Chromium', () => {
     const shipped = await postJson(h, '/notifications', { userIds: ['bob'], event: 'order.shipped', payload: { order: 42 } });
     expect(shipped.status).toBe(202);
     await bob.locator(`#notifications li[data-id="${shipped.body.id}"]`).waitFor();
-    expect(await alice.locator('#notifications li').count()).toBe(0);
+    // a round trip on alice's socket: one for her, published after bob's, arrives; so bob's would have been here by now
+    const forAlice = await postJson(h, '/notifications', { userIds: ['alice'], event: 'order.placed', payload: { order: 7 } });
+    expect(forAlice.status).toBe(202);
+    await alice.locator(`#notifications li[data-id="${forAlice.body.id}"]`).waitFor();
+    expect(await alice.locator('#notifications li').evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id))).toEqual([forAlice.body.id]);
 
     // The server drops bob's /notification socket; his next ticket call waits until a notification was sent meanwhile.
     let release!: () => void;

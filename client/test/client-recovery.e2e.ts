@@ -1,4 +1,6 @@
-import { postJson, startHerald, type Herald } from '../../test/support/harness.js';
+import { BROKER, type Broker, type HistoryOptions } from '../../src/broker/broker.js';
+import { notify, notifyAll } from '../../test/support/e2e.js';
+import { startHerald, type Herald } from '../../test/support/harness.js';
 import type { HeraldClient, NotificationData } from '../src/index.js';
 import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until, serverConnections } from './support.js';
 
@@ -7,18 +9,6 @@ function dropServerSide(h: Herald, userId: string): number {
   const conns = serverConnections(h, userId, 'notification');
   for (const conn of conns) conn.socket.terminate();
   return conns.length;
-}
-
-async function notify(h: Herald, userId: string, n: number): Promise<string> {
-  const res = await postJson(h, '/notifications', { userIds: [userId], event: 'order.updated', payload: { n } });
-  expect(res.status).toBe(202);
-  return res.body.id;
-}
-
-async function notifyAll(h: Herald, n: number): Promise<string> {
-  const res = await postJson(h, '/notifications/broadcast', { event: 'news', payload: { n } });
-  expect(res.status).toBe(202);
-  return res.body.id;
 }
 
 const offsets = (list: NotificationData[], stream: 'user' | 'broadcast') => list.filter((n) => n.stream === stream).map((n) => n.offset);
@@ -41,8 +31,8 @@ describe('HeraldClient recovery across reconnects (/notification)', () => {
     client.connect();
     await opened(client);
     const sent: string[] = [];
-    for (let i = 1; i <= 4; i++) sent.push(await notify(h, 'carol', i));
-    sent.push(await notifyAll(h, 1));
+    for (let i = 1; i <= 4; i++) sent.push(await notify(h, 'carol', { n: i }));
+    sent.push(await notifyAll(h, { n: 1 }));
     await until(client, () => got.length === 5, 'the first five');
 
     // Down: the server drops the socket and the next ticket call waits, so these are published while the client is away.
@@ -50,16 +40,30 @@ describe('HeraldClient recovery across reconnects (/notification)', () => {
     const down = nextEvent(client, 'state', (s) => s.state === 'reconnecting');
     expect(dropServerSide(h, 'carol')).toBe(1);
     expect((await down).disconnect).toMatchObject({ kind: 'closed', code: 1006 });
-    for (let i = 5; i <= 9; i++) sent.push(await notify(h, 'carol', i));
-    sent.push(await notifyAll(h, 2));
+    for (let i = 5; i <= 9; i++) sent.push(await notify(h, 'carol', { n: i }));
+    sent.push(await notifyAll(h, { n: 2 }));
     expect(got).toHaveLength(5);
 
-    // Back: more are published while recovery runs, racing the replay.
-    const back = opened(client);
-    gate.open();
-    const racing = [notify(h, 'carol', 10), notify(h, 'carol', 11), notifyAll(h, 3)];
-    expect((await back).recovered).toBe(true);
-    sent.push(...(await Promise.all(racing)));
+    // Back: the server is held inside its recovery history read while more are published, so they race the replay
+    // (they are in history and live at once, and must arrive once each).
+    const broker = h.app.get<Broker>(BROKER);
+    const history = broker.history;
+    const racing: string[] = [];
+    broker.history = async function (this: Broker, stream: string, options?: HistoryOptions) {
+      if (options?.since !== undefined && racing.length === 0) {
+        racing.push(await notify(h, 'carol', { n: 10 }), await notify(h, 'carol', { n: 11 }), await notifyAll(h, { n: 3 }));
+      }
+      return history.call(broker, stream, options);
+    };
+    try {
+      const back = opened(client);
+      gate.open();
+      expect((await back).recovered).toBe(true);
+    } finally {
+      broker.history = history;
+    }
+    expect(racing).toHaveLength(3);
+    sent.push(...racing);
     await until(client, () => got.length === sent.length, `all ${sent.length} notifications`);
     await client.request('ping');
 
@@ -77,11 +81,11 @@ describe('HeraldClient recovery across reconnects (/notification)', () => {
     first.connect();
     await opened(first);
     const delivered = nextEvent(first, 'notification');
-    await notify(h, 'dave', 1);
+    await notify(h, 'dave', { n: 1 });
     await delivered;
     const saved = first.positions();
     first.close();
-    const missed = await notify(h, 'dave', 2);
+    const missed = await notify(h, 'dave', { n: 2 });
 
     client = nodeClient(h, '/notification', 'dave', { recover: saved });
     const n = nextEvent(client, 'notification');
@@ -105,20 +109,20 @@ describe('HeraldClient when history no longer covers the gap', () => {
     client.connect();
     await opened(client);
     const delivered = nextEvent(client, 'notification');
-    await notify(h, 'erin', 1);
+    await notify(h, 'erin', { n: 1 });
     await delivered;
 
     gate.close();
     const down = nextEvent(client, 'state', (s) => s.state === 'reconnecting');
     dropServerSide(h, 'erin');
     await down;
-    for (let i = 2; i <= 5; i++) await notify(h, 'erin', i);
+    for (let i = 2; i <= 5; i++) await notify(h, 'erin', { n: i });
     const recovered = nextEvent(client, 'recovered');
     gate.open();
     expect(await recovered).toMatchObject({ recovered: false });
 
     const live = nextEvent(client, 'notification');
-    await notify(h, 'erin', 6);
+    await notify(h, 'erin', { n: 6 });
     expect(await live).toMatchObject({ offset: 6, payload: { n: 6 } });
     client.close();
   });

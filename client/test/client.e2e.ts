@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
-import { HeraldClient, HeraldError, type StateChange } from '../src/index.js';
+import { type FetchLike, HeraldClient, HeraldError, type StateChange } from '../src/index.js';
 import { closeClients, collect, nextEvent, nodeClient, opened, serverConnections } from './support.js';
 
 describe('HeraldClient against a real Herald (/demo)', () => {
@@ -69,9 +69,37 @@ describe('HeraldClient against a real Herald (/demo)', () => {
     conn().socket.terminate();
     const change: StateChange = await dropped;
     expect(change.disconnect).toMatchObject({ kind: 'closed', code: 1006 });
-    expect(change.delayMs).toBeLessThan(50);
     await opened(alice);
     expect(alice.reconnects).toBe(2);
+  });
+
+  it('waits random() x baseMs x factor^attempt before each reconnect, growing while they fail, reset once open', async () => {
+    // the ticket calls after the drop fail twice (503) before the third gets through
+    let failing = 0;
+    const flaky: FetchLike = async (url, init) => (failing-- > 0 ? { status: 503, json: async () => ({}) } : fetch(url, init));
+    const alice = nodeClient(h, '/demo', 'alice', { backoff: { baseMs: 100, factor: 3, maxMs: 10_000 }, random: () => 0.5, fetch: flaky });
+    alice.connect();
+    await opened(alice);
+    const states = collect(alice, 'state');
+    const at: number[] = [];
+    alice.on('state', (s) => (s.state === 'reconnecting' || s.state === 'connecting') && at.push(Date.now()));
+    failing = 2;
+    serverConnections(h, 'alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!.socket.terminate();
+    await opened(alice);
+    const waits = states.filter((s) => s.state === 'reconnecting');
+    expect(waits.map((s) => s.disconnect)).toEqual([
+      { kind: 'closed', code: 1006, reason: '' },
+      { kind: 'ticket', status: 503 },
+      { kind: 'ticket', status: 503 },
+    ]);
+    expect(waits.map((s) => s.delayMs)).toEqual([50, 150, 450]);
+    // and it really waited that long between giving up and trying again
+    for (let i = 0; i < 3; i++) expect(at[2 * i + 1] - at[2 * i]).toBeGreaterThanOrEqual(waits[i].delayMs! - 5);
+
+    // open again: the next drop starts from the base delay
+    const again = nextEvent(alice, 'state', (s) => s.state === 'reconnecting');
+    serverConnections(h, 'alice', 'demo').find((c) => c.id === alice.connection?.connectionId)!.socket.terminate();
+    expect((await again).delayMs).toBe(50);
   });
 
   it('after a 1009 it reconnects and refuses locally to send a frame that large again', async () => {

@@ -4,9 +4,10 @@
  */
 // Node export conditions: Herald runs in this process, and `ws` resolves to a stub under "browser".
 import { nodeFetch } from './jsdom-support.js';
-import { act, renderHook, waitFor } from '@testing-library/react';
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import { createElement, type ReactNode } from 'react';
 import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
+import { notify } from '../../test/support/e2e.js';
 import { API_KEY, mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { ChatData, WebSocketConstructor } from '../src/index.js';
 import { HeraldProvider, useChannel, useHerald, useNotifications } from '../src/react/index.js';
@@ -32,6 +33,11 @@ describe('React hooks against a real Herald (jsdom)', () => {
   let h: Herald;
   beforeAll(async () => {
     h = await startHerald({ PUBLIC_CHANNEL_PREFIXES: 'public:' });
+  });
+  // a failed test leaves no hook (and so no socket or reconnect loop) behind; the next starts from an empty instance
+  afterEach(async () => {
+    cleanup();
+    await waitFor(() => expect(registry().size).toBe(0));
   });
   afterAll(() => h.close());
 
@@ -80,35 +86,36 @@ describe('React hooks against a real Herald (jsdom)', () => {
 
   it('useNotifications lists newest first, across a server-side drop, each once, with the recovered flag', async () => {
     const { counter, WebSocket } = countingWebSocket();
+    // the gate: while held, the hook's ticket calls wait, so the client cannot be back before the test publishes
+    let held: Promise<void> | undefined;
+    let release = () => {};
+    const gatedFetch: typeof nodeFetch = async (url, init) => {
+      await held;
+      return nodeFetch(url, init);
+    };
     const { result, unmount } = renderHook(
-      () => useNotifications({ url: h.url, WebSocket, fetch: nodeFetch, getToken: () => mintToken('una'), backoff: { baseMs: 20 } }),
+      () => useNotifications({ url: h.url, WebSocket, fetch: gatedFetch, getToken: () => mintToken('una'), backoff: { baseMs: 20 } }),
       strict,
     );
     await waitFor(() => expect(result.current.state).toBe('open'));
     expect(result.current.recovered).toBeUndefined();
-    const notify = async (n: number) => {
-      const res = await nodeFetch(`${h.url}/notifications`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-        body: JSON.stringify({ userIds: ['una'], event: 'order.updated', payload: { n } }),
-      });
-      expect(res.status).toBe(202);
-      return ((await res.json()) as { id: string }).id;
-    };
     let first = '';
     let second = '';
     await act(async () => {
-      first = await notify(1);
-      second = await notify(2);
+      first = await notify(h, 'una', { n: 1 });
+      second = await notify(h, 'una', { n: 2 });
     });
     await waitFor(() => expect(result.current.notifications.map((n) => n.id)).toEqual([second, first]));
 
-    // Drop the socket server-side and publish before the client can be back.
+    // Drop the socket server-side and publish while the client is held away.
+    held = new Promise((resolve) => (release = resolve));
     const [conn] = serverConnections(h, 'una', 'notification');
-    await act(async () => {
-      conn.socket.terminate();
-      await notify(3);
-    });
+    conn.socket.terminate();
+    await waitFor(() => expect(result.current.state).not.toBe('open'));
+    await act(() => notify(h, 'una', { n: 3 }));
+    expect(result.current.notifications.map((n) => n.payload.n)).toEqual([2, 1]);
+    held = undefined;
+    act(() => release());
     await waitFor(() => expect(result.current.reconnects).toBe(1));
     await waitFor(() => expect(result.current.notifications.map((n) => n.payload.n)).toEqual([3, 2, 1]));
     expect(result.current.recovered).toBe(true);

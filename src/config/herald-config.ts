@@ -37,6 +37,11 @@ export interface HeraldConfig {
   /** PROTOCOL §10: name prefixes of channels anyone may subscribe to (none by default). */
   publicChannelPrefixes: string[];
   maxChannelsPerConnection: number;
+  /** The HTTP server's headersTimeout and requestTimeout (slowloris); a silent socket is closed after the first too. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** Memory mode: at most this many streams keep their position; the least recently used idle one is forgotten first. */
+  historyMaxStreams: number;
 }
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';

@@ -1,5 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
-import { API_KEY, authenticate, getTicket, JWT_SECRET, mintToken, openSocket, type Frame, type Herald, type TestClient } from './harness.js';
+import type WebSocket from 'ws';
+import { API_KEY, authenticate, connectUser, getTicket, JWT_SECRET, mintToken, openSocket, postJson, type Frame, type Herald, type TestClient } from './harness.js';
 
 /** Polls `check` until it stops throwing, for state that has no event to await (presence after a close). */
 export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000, everyMs = 20): Promise<T> {
@@ -75,4 +76,72 @@ export async function connectRecorded(
 let marker = 0;
 export async function roundTrip(client: TestClient): Promise<Frame> {
   return client.request({ type: 'ping', id: `rt-${++marker}` });
+}
+
+/** Proves nothing else is queued for each client: a ping's pong is the next frame, and nothing waits unread. */
+export async function nothingMore(...clients: TestClient[]): Promise<void> {
+  for (const c of clients) {
+    expect((await roundTrip(c)).type).toBe('pong');
+    expect(c.frames).toEqual([]);
+  }
+}
+
+/** POST /notifications for `userIds`; asserts the 202 and resolves with the id. */
+export async function notify(
+  h: Pick<Herald, 'url'>,
+  userIds: string | string[],
+  payload: Record<string, unknown> = {},
+  extra: { event?: string; idempotencyKey?: string } = {},
+): Promise<string> {
+  const res = await postJson(h, '/notifications', { userIds: typeof userIds === 'string' ? [userIds] : userIds, event: 'test.event', payload, ...extra });
+  if (res.status !== 202) throw new Error(`POST /notifications: ${res.status} ${res.text}`);
+  return res.body.id as string;
+}
+
+/** POST /notifications/broadcast; asserts the 202 and resolves with the id. */
+export async function notifyAll(
+  h: Pick<Herald, 'url'>,
+  payload: Record<string, unknown> = {},
+  extra: { event?: string; idempotencyKey?: string } = {},
+): Promise<string> {
+  const res = await postJson(h, '/notifications/broadcast', { event: 'test.broadcast', payload, ...extra });
+  if (res.status !== 202) throw new Error(`POST /notifications/broadcast: ${res.status} ${res.text}`);
+  return res.body.id as string;
+}
+
+/**
+ * Every socket a test opens, closed after it whether it passed or not
+ * (`afterEach(() => clients.closeAll())`); a server that does not answer the
+ * close is cut, so cleanup never hangs.
+ */
+export class ClientPool {
+  private readonly open = new Set<TestClient>();
+
+  /** Tracks clients opened elsewhere; returns the first. */
+  push(...clients: TestClient[]): TestClient {
+    for (const c of clients) this.open.add(c);
+    return clients[0];
+  }
+
+  async connect(...args: Parameters<typeof connectUser>): ReturnType<typeof connectUser> {
+    const result = await connectUser(...args);
+    this.open.add(result.client);
+    return result;
+  }
+
+  async openSocket(h: Herald, path: string, ticket?: string, options?: WebSocket.ClientOptions): Promise<TestClient> {
+    return this.push(await openSocket(h, path, ticket, options));
+  }
+
+  async connectRecorded(...args: Parameters<typeof connectRecorded>): ReturnType<typeof connectRecorded> {
+    const result = await connectRecorded(...args);
+    this.open.add(result.client);
+    return result;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.open];
+    this.open.clear();
+    await Promise.all(all.map((c) => c.dispose()));
+  }
 }

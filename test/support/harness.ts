@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
+import { request as httpRequest } from 'node:http';
 import { PassThrough } from 'node:stream';
 import WebSocket from 'ws';
 import { createHeraldApp } from '../../src/app.factory.js';
@@ -19,12 +20,15 @@ export interface Herald {
   close(): Promise<void>;
 }
 
-/** Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). */
+/**
+ * Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). Jest sets
+ * NODE_ENV=test, where the development keys need HERALD_DEV_KEYS=1: given unless the test says otherwise.
+ */
 export async function startHerald(env: Record<string, string> = {}): Promise<Herald> {
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
-  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', ...env }, logStream });
+  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', HERALD_DEV_KEYS: '1', ...env }, logStream });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
   return {
@@ -117,6 +121,24 @@ export class TestClient {
     if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close();
     return this.closed;
   }
+
+  /** Closes, and cuts the socket if the server has not answered within `graceMs`: for cleanup, never hangs. */
+  async dispose(graceMs = 1000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const cut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.ws.terminate();
+        resolve();
+      }, graceMs);
+    });
+    try {
+      this.close();
+    } catch {
+      this.ws.terminate();
+    }
+    await Promise.race([this.closed.then(() => undefined), cut]);
+    clearTimeout(timer);
+  }
 }
 
 /** Opens a socket on `path` with a ticket (no auth sent). */
@@ -146,36 +168,50 @@ export async function authenticate(client: TestClient, token: string, authData: 
   return authOk;
 }
 
-/** The HTTP status an upgrade got (or 101 when it was accepted). */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+/** The HTTP status an upgrade got (or 101 when it was accepted), with the refusal's body and content-type. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.once('open', () => {
       ws.close();
-      resolve({ status: 101, body: '' });
+      resolve({ status: 101, body: '', type: '' });
     });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type'] ?? '') }));
     });
     ws.once('error', (err) => reject(err));
   });
 }
 
-/** POSTs JSON with the dev API key. */
-export async function postJson(h: Herald, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${h.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/**
+ * POSTs JSON with the dev API key. Over node:http rather than global fetch, so it
+ * works in jest's jsdom environment too (the hook tests).
+ */
+export function postJson(h: Pick<Herald, 'url'>, path: string, body: unknown, headers: Record<string, string> = {}) {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise<{ status: number; body: any; text: string }>((resolve, reject) => {
+    const req = httpRequest(`${h.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, 'content-length': String(Buffer.byteLength(payload)), ...headers },
+    });
+    req.on('response', (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        let json: any;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode ?? 0, body: json, text });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, body: json, text };
 }
