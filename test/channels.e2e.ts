@@ -1,4 +1,4 @@
-import { API_KEY, authenticate, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
+import { API_KEY, authenticate, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
 import { eventually, nowSec, roundTrip, signJwt } from './support/e2e.js';
 

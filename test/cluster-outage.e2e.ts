@@ -104,7 +104,6 @@ describe('cluster mode through Redis outages', () => {
     const hung = { userIds: ['hang-user'], event: 'hung', idempotencyKey: 'hung-1' };
     let sent: Awaited<ReturnType<typeof postJson>>;
     redis.pause(true);
-    const took: Record<string, number> = {};
     try {
       const first = await timed(() => postJson(a, '/notifications', hung));
       sent = first.result;
