@@ -1,9 +1,10 @@
+import type { CloseCode as WireCloseCode, ErrorCode } from '@herald/client/protocol';
 import { CloseCode, TYPE_PATTERN } from '../protocol/envelope.js';
 
 /** The standard "internal error" close (RFC 6455), which Herald also uses. */
-const INTERNAL_ERROR = 1011;
+const INTERNAL_ERROR: typeof WireCloseCode.INTERNAL_ERROR = 1011;
 /** Herald's addition: a gap in a held stream that history cannot fill (as Centrifugo's "insufficient state"). */
-const INSUFFICIENT_STATE = 4010;
+const INSUFFICIENT_STATE: typeof WireCloseCode.INSUFFICIENT_STATE = 4010;
 
 /**
  * The AsyncAPI 3 description of Herald's two WebSocket gateways (protocol v1.1,
@@ -45,6 +46,25 @@ const notificationFields = {
   epoch: str({ description: 'changes when the history of the stream is lost' }),
   ts: { type: 'integer', description: 'ms epoch' },
 };
+
+/** The wire types' ErrorCode (the drift test also compares the order with ERROR_CODES of the SDK). */
+const ERROR_CODES = [
+  'bad_json',
+  'binary_unsupported',
+  'invalid',
+  'unknown_type',
+  'unauthenticated',
+  'unauthorized',
+  'forbidden',
+  'channel_limit',
+  'rate_limited',
+  'internal',
+] satisfies ErrorCode[];
+
+/** Every close code the server names is one of the wire types' (compile-time: one source of truth). */
+type WireCode = (typeof WireCloseCode)[keyof typeof WireCloseCode];
+const serverCodesAreWireCodes: Array<(typeof CloseCode)[keyof typeof CloseCode]> extends WireCode[] ? true : never = true;
+void serverCodesAreWireCodes;
 
 const schemas: Record<string, Schema> = {
   ChannelName: CHANNEL_NAME,
@@ -89,7 +109,7 @@ const schemas: Record<string, Schema> = {
   Error: obj(
     {
       code: {
-        enum: ['bad_json', 'binary_unsupported', 'invalid', 'unknown_type', 'unauthenticated', 'unauthorized', 'forbidden', 'channel_limit', 'rate_limited', 'internal'],
+        enum: ERROR_CODES,
       },
       message: str(),
       errors: { type: 'array', items: obj({ field: str(), messages: { type: 'array', items: str() } }) },
