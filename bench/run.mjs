@@ -6,6 +6,7 @@
 //   --out dir            where results go; by default bench/results/ for a full run, bench/results/partial/
 //                        when servers or scenarios were left out, bench/results/quick/ for --quick
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
+//   --channels 1000x10   channel scenario: channels × subscribers;  --channel-rate 200;  --secs 10 per measured run
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,9 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     n: { type: 'string' },
     'fanout-n': { type: 'string' },
+    channels: { type: 'string' },
+    'channel-rate': { type: 'string' },
+    secs: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -41,6 +45,10 @@ const P = QUICK
 if (args.runs) P.runs = Number(args.runs);
 if (args.n) P.connectNs = nums(args.n);
 if (args['fanout-n']) P.fanoutN = P.clusterN = Number(args['fanout-n']);
+// channel scenario size: --channels 1000x10 (channels × subscribers each), --channel-rate 200 (publications/s)
+if (args.channels) [P.channelCount, P.channelSubscribers] = args.channels.split('x').map(Number);
+if (args['channel-rate']) P.channelRate = Number(args['channel-rate']);
+if (args.secs) P.secs = Number(args.secs);
 P.bytes = 100;
 P.connectNs = [...new Set([...P.connectNs, P.fanoutN])].sort((a, b) => a - b);
 
