@@ -3,15 +3,18 @@
 # the Node line Herald is developed and tested on; package.json `engines` allows ^20.19 || ^22.12 || >=24
 ARG NODE_VERSION=20.20
 
-# 1. compile TypeScript (the server only; the @herald/client workspace is not part of the image)
+# 1. compile TypeScript (the server; the @herald/client workspace is built for its types only and is not part of the image)
 FROM node:${NODE_VERSION}-alpine AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY client/package.json client/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY client/tsconfig.build.json client/
+COPY client/src ./client/src
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json
+# the server compiles against the wire types of @herald/client/protocol (type-only imports): build those first
+RUN npm run build -w @herald/client && npx tsc -p tsconfig.build.json
 
 # 2. production dependencies, from the same lockfile
 FROM node:${NODE_VERSION}-alpine AS deps

@@ -94,7 +94,12 @@ async function connectOne(o, index) {
         if (w.ready) {
           if (!onDelivery(w, buf) && o.proto === 'socketio' && buf.length === 1 && buf[0] === 0x32) w.send('3');
         } else if (o.proto === 'herald') {
-          if (buf.includes('"auth_ok"')) ready(w);
+          // channel scenario: after auth_ok, subscribe to this client's channel and count it ready on `subscribed`
+          const channel = o.channelCount ? `${o.channelPrefix}${index % o.channelCount}` : undefined;
+          if (buf.includes('"auth_ok"')) {
+            if (channel) w.send(JSON.stringify({ type: 'subscribe', data: { channel } }));
+            else ready(w);
+          } else if (channel && buf.includes('"subscribed"')) ready(w);
           else w.end(`auth refused: ${buf.toString().slice(0, 120)}`);
         } else if (o.proto === 'socketio') {
           if (buf[0] === 0x30) w.send('40');

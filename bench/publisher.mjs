@@ -34,8 +34,14 @@ process.on('message', async (msg) => {
   const result = await runSchedule(msg, (seq, t) => {
     const payload = benchPayload(seq, t, msg.bytes);
     const idempotencyKey = `bench-${process.pid}-${++requests}`;
-    const body = msg.mode === 'users' ? { userIds: randomUsers(msg.users, msg.usersPerRequest ?? 1), event: 'bench', payload, idempotencyKey } : { event: 'bench', payload, idempotencyKey };
-    const path = msg.mode === 'users' ? '/notifications' : '/notifications/broadcast';
+    const channels = msg.mode === 'channels' ? [`${msg.channelPrefix}${Math.floor(Math.random() * msg.channelCount)}`] : undefined;
+    const body =
+      msg.mode === 'users'
+        ? { userIds: randomUsers(msg.users, msg.usersPerRequest ?? 1), event: 'bench', payload, idempotencyKey }
+        : channels
+          ? { channels, event: 'bench', payload, idempotencyKey }
+          : { event: 'bench', payload, idempotencyKey };
+    const path = msg.mode === 'users' ? '/notifications' : channels ? '/notifications/channels' : '/notifications/broadcast';
     // a connection reset (status 0) is retried once with the same idempotencyKey: never counted twice
     const once = () => post(msg.target, path, msg.apiKey, body);
     pending.push(once().then((s) => (s === 0 ? once() : s)).then((s) => (statuses[s] = (statuses[s] ?? 0) + 1)));

@@ -2,12 +2,13 @@
 //   --quick              small N, a second per phase; fails unless every message arrived (CI)
 //   --runs 3             interleaved runs (server order rotates); medians with min–max
 //   --servers a,b        herald,ws-naive,ws-frame-once,socketio,uws (herald-rest, herald-direct: herald)
-//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow,http,storm
+//   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow,channels,http,storm
 //   --out dir            where results go; by default bench/results/ for a full run, bench/results/partial/
 //                        when servers or scenarios were left out, bench/results/quick/ for --quick
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
 //   --storm-n 1000,...   reconnect storm sizes;   --http-rates 500,1000,...  open-loop REST rates
 //   --redis URL          Redis for the batch-on-Redis figure (default redis://127.0.0.1:6379; "" skips it)
+//   --channels 1000x10   channel scenario: channels × subscribers;  --channel-rate 200;  --secs 10 per measured run
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,6 +32,9 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     n: { type: 'string' },
     'fanout-n': { type: 'string' },
+    channels: { type: 'string' },
+    'channel-rate': { type: 'string' },
+    secs: { type: 'string' },
     out: { type: 'string' },
     'storm-n': { type: 'string' },
     'http-rates': { type: 'string' },
@@ -41,8 +45,8 @@ const QUICK = args.quick;
 const list = (s) => s.split(',').map((x) => x.trim()).filter(Boolean);
 const nums = (s) => list(s).map(Number);
 const P = QUICK
-  ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
-  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
+  ? { runs: 1, connectNs: [150], fanoutN: 150, rate: 5, secs: 1, satRates: [40], satSecs: 1, restRates: [200], restSecs: 1, clusterN: 150, channelCount: 20, channelSubscribers: 5, channelRate: 50, slowN: 100, slowRate: 20, slowBytes: 8192, slowSecs: 2 }
+  : { runs: 3, connectNs: [1000, 5000, 10000, 19000], fanoutN: 10000, rate: 5, secs: 10, satRates: [10, 20, 40, 80, 160, 320], satSecs: 4, restRates: [1000, 2500, 5000], restSecs: 5, clusterN: 10000, channelCount: 1000, channelSubscribers: 10, channelRate: 200, slowN: 500, slowRate: 10, slowBytes: 32768, slowSecs: 30 };
 Object.assign(
   P,
   QUICK
@@ -55,6 +59,10 @@ if (args.redis !== undefined) P.redisUrl = args.redis || undefined;
 if (args.runs) P.runs = Number(args.runs);
 if (args.n) P.connectNs = nums(args.n);
 if (args['fanout-n']) P.fanoutN = P.clusterN = Number(args['fanout-n']);
+// channel scenario size: --channels 1000x10 (channels × subscribers each), --channel-rate 200 (publications/s)
+if (args.channels) [P.channelCount, P.channelSubscribers] = args.channels.split('x').map(Number);
+if (args['channel-rate']) P.channelRate = Number(args['channel-rate']);
+if (args.secs) P.secs = Number(args.secs);
 P.bytes = 100;
 P.connectNs = [...new Set([...P.connectNs, P.fanoutN])].sort((a, b) => a - b);
 
@@ -65,8 +73,8 @@ const SERVERS = {
   socketio: { script: 'servers/socketio.mjs', proto: 'socketio', path: '/socket.io/?EIO=4&transport=websocket' },
   uws: { script: 'servers/uws.mjs', proto: 'ws', path: '/' },
 };
-const SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow', 'http', 'storm'];
-const WS_SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
+const SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow', 'channels', 'http', 'storm'];
+const WS_SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow', 'channels'];
 // the report's rows name Herald by how it was driven: both are the `herald` server
 const ALIASES = { 'herald-rest': 'herald', 'herald-direct': 'herald' };
 /** The names asked for, aliases resolved; an unknown name stops the run, listing the valid ones. */
@@ -149,6 +157,7 @@ for (let run = 0; run < P.runs; run++) {
       ['main', ['connect', 'fanout', 'saturation', 'rest'].some((s) => on.has(s))],
       ['cluster', on.has('cluster')],
       ['slow', on.has('slow')],
+      ['channels', on.has('channels')],
     ];
     for (const [step, wanted] of steps) {
       if (!wanted) continue;

@@ -11,7 +11,7 @@ import { registerTicketCors } from './auth/ticket-cors.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
 import { hardenHttpServer } from './ops/http-hardening.js';
 import { registerAccessLog } from './ops/logger.options.js';
-import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
+import { HeraldWsAdapter } from './connections/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
 export async function createHeraldApp(options: AppOptions = {}): Promise<INestApplication> {

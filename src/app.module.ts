@@ -3,13 +3,16 @@ import { LoggerModule } from 'nestjs-pino';
 import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BrokerModule } from './broker/broker.module.js';
+import { ChannelsModule } from './channels/channels.module.js';
+import { ConnectionsModule } from './connections/connections.module.js';
 import { HeraldConfigModule } from './config/config.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { DemoPageModule } from './demo/demo-page.module.js';
 import { GatewaysModule } from './gateways/gateways.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpsModule } from './ops/ops.module.js';
-import { RealtimeModule } from './realtime/realtime.module.js';
+import { StreamsModule } from './streams/streams.module.js';
 import { loggerOptions } from './ops/logger.options.js';
 
 export interface AppOptions {
@@ -31,10 +34,13 @@ export class AppModule {
           inject: [HERALD_CONFIG],
           useFactory: (config: HeraldConfig) => loggerOptions(config, options.logStream),
         }),
+        MetricsModule,
         OpsModule,
         BrokerModule.forRoot(),
         AuthModule,
-        RealtimeModule,
+        ConnectionsModule,
+        StreamsModule,
+        ChannelsModule,
         GatewaysModule,
         NotificationsModule,
         AsyncApiModule,

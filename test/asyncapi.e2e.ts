@@ -1,7 +1,7 @@
 import { MESSAGE_MAPPING_METADATA, MESSAGE_METADATA } from '@nestjs/websockets/constants.js';
 import { Ajv } from 'ajv';
 import WebSocket from 'ws';
-import { HeraldClient, KNOWN_CLOSE_CODES, MESSAGE_TYPES } from '../client/src/index.js';
+import { CHANNEL_NAME_PATTERN, ERROR_CODES, HERALD_CLOSE_CODES, HeraldClient, KNOWN_CLOSE_CODES, MESSAGE_TYPES } from '../client/src/index.js';
 import { DemoGateway } from '../src/gateways/demo.gateway.js';
 import { NotificationGateway } from '../src/gateways/notification.gateway.js';
 import { CloseCode } from '../src/protocol/envelope.js';
@@ -48,11 +48,19 @@ function handledTypes(gateway: new (...args: never[]) => unknown): string[] {
 
 const sorted = (xs: readonly string[]) => [...xs].sort();
 
+/** Subscribes the SDK to a channel; `delivered` settles with its first notification. */
+async function subscribedSdk(client: HeraldClient, channel: string) {
+  const sub = client.subscribe(channel);
+  const delivered = new Promise((resolve) => sub.once('notification', resolve));
+  await sub.ready();
+  return { sub, delivered };
+}
+
 describe('AsyncAPI document at /asyncapi.json', () => {
   let h: Herald;
   let doc: Doc;
   beforeAll(async () => {
-    h = await startHerald();
+    h = await startHerald({ PUBLIC_CHANNEL_PREFIXES: 'public:' });
     const res = await fetch(`${h.url}/asyncapi.json`);
     expect(res.status).toBe(200);
     doc = (await res.json()) as Doc;
@@ -86,7 +94,7 @@ describe('AsyncAPI document at /asyncapi.json', () => {
     expect(sorted(handledTypes(NotificationGateway))).toEqual(sorted(documented.notification.client));
   });
 
-  it('has an operation for every message, and the close codes of PROTOCOL §7 (the same the SDK knows)', () => {
+  it('has an operation for every message, and the close codes Herald uses (the same the SDK knows)', () => {
     const ops = Object.values<any>(doc.operations);
     for (const gateway of GATEWAYS) {
       for (const key of Object.keys(doc.channels[gateway].messages)) {
@@ -94,10 +102,17 @@ describe('AsyncAPI document at /asyncapi.json', () => {
         const ref = `#/channels/${gateway}/messages/${key}`;
         expect([key, ops.some((op) => op.action === action && op.messages.some((m: { $ref: string }) => m.$ref === ref))]).toEqual([key, true]);
       }
+      // §7's table, plus 1011 and 4010, which Herald also closes with
       const codes = doc.channels[gateway]['x-close-codes'].map((c: { code: number }) => c.code);
+      expect(sorted(codes.map(String))).toEqual(sorted(HERALD_CLOSE_CODES.map(String)));
       expect(sorted(codes.map(String))).toEqual(sorted(KNOWN_CLOSE_CODES.map(String)));
-      expect(sorted(codes.map(String))).toEqual(sorted(Object.values(CloseCode).map(String)));
+      for (const code of Object.values(CloseCode)) expect([code, codes.includes(code)]).toEqual([code, true]);
     }
+  });
+
+  it('has the error codes and the channel-name rule of @herald/client/protocol', () => {
+    expect(doc.components.schemas.Error.properties.code.enum).toEqual([...ERROR_CODES]);
+    expect(doc.components.schemas.ChannelName.pattern).toBe(CHANNEL_NAME_PATTERN.source);
   });
 
   it('describes the frames a live Herald and the SDK actually exchange', async () => {
@@ -111,6 +126,10 @@ describe('AsyncAPI document at /asyncapi.json', () => {
     const notification = ajv.getSchema('asyncapi#/components/messages/notification_server_notification/payload')!;
     expect(notification({ type: 'notification', data: { id: 'x', event: 'e', payload: {}, stream: 'user', offset: 0, epoch: 'e', ts: 1 } })).toBe(false);
     expect(notification({ type: 'pong' })).toBe(false);
+    const base = { id: 'x', event: 'e', payload: {}, offset: 1, epoch: 'e', ts: 1 };
+    expect(notification({ type: 'notification', data: { ...base, stream: 'channel' } })).toBe(false);
+    expect(notification({ type: 'notification', data: { ...base, stream: 'user', channel: 'doc:1' } })).toBe(false);
+    expect(notification({ type: 'notification', data: { ...base, stream: 'channel', channel: 'doc:1' } })).toBe(true);
 
     // Client side: every frame the SDK writes, captured at its WebSocket.
     const sent: Array<{ path: string; frame: Frame }> = [];
@@ -152,9 +171,22 @@ describe('AsyncAPI document at /asyncapi.json', () => {
     await note.client.request({ type: 'auth', id: 'r1', data: { token: mintToken('tess') } });
     await note.client.request({ type: 'ping', id: 'p2' });
     await note.client.request({ type: 'auth', id: 'r2', data: { token: mintToken('someone-else') } });
+    // Channels: a raw subscribe, a refused one, a channel notification, an unsubscribe.
+    await note.client.request({ type: 'subscribe', id: 's1', data: { channel: 'public:lobby' } });
+    await note.client.request({ type: 'subscribe', id: 's2', data: { channel: 'private:x' } });
+    const lobby = await subscribedSdk(push, 'public:lobby');
+    await postJson(h, '/notifications/channels', { channels: ['public:lobby'], event: 'lobby.msg', payload: { text: 'hi' } });
+    await note.client.nextOfType('notification');
+    await lobby.delivered;
+    await note.client.request({ type: 'unsubscribe', id: 'u1', data: { channel: 'public:lobby' } });
+    // The SDK re-subscribes with recover after a reconnect, then unsubscribes.
     push.close();
     push.connect();
     await opened(push);
+    await lobby.sub.ready();
+    await push.request('ping');
+    lobby.sub.unsubscribe();
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the wire unsubscribe goes out on the next task
     await push.request('ping');
 
     const types = (frames: Frame[]) => new Set(frames.map((f) => f.type));
@@ -163,7 +195,11 @@ describe('AsyncAPI document at /asyncapi.json', () => {
     for (const f of [demo.authOk, ...demoSeen]) check('demo', 'server', f);
     for (const f of [note.authOk, ...noteSeen]) check('notification', 'server', f);
     expect(types(sent.filter((s) => s.path === '/demo').map((s) => s.frame))).toEqual(new Set(MESSAGE_TYPES.demo.client));
+    expect(types(sent.filter((s) => s.path === '/notification').map((s) => s.frame))).toEqual(new Set(MESSAGE_TYPES.notification.client));
     expect(sent.some((s) => s.path === '/notification' && s.frame.type === 'auth' && s.frame.data.recover)).toBe(true);
+    expect(sent.some((s) => s.path === '/notification' && s.frame.type === 'subscribe' && s.frame.data.recover)).toBe(true);
+    expect(noteSeen.some((f) => f.type === 'error' && f.id === 's2' && f.data.code === 'forbidden')).toBe(true);
+    expect(noteSeen.some((f) => f.type === 'notification' && f.data.stream === 'channel' && f.data.channel === 'public:lobby')).toBe(true);
     for (const { path, frame } of sent) check(path.slice(1) as Gateway, 'client', frame);
   });
 });

@@ -98,6 +98,39 @@ describe('cluster mode through Redis outages', () => {
     );
   }, 30_000);
 
+  it('answers within 5 s while Redis hangs: 503 "outcome unknown" for a call it sent, 503 once it knows; recovers on resume', async () => {
+    const { redis, a } = await cluster();
+    const watcher = await connect(a, '/notification', 'hang-user');
+    const hung = { userIds: ['hang-user'], event: 'hung', idempotencyKey: 'hung-1' };
+    let sent: Awaited<ReturnType<typeof postJson>>;
+    redis.pause(true);
+    try {
+      const first = await timed(() => postJson(a, '/notifications', hung));
+      sent = first.result;
+      // Written to a Redis that stopped answering: it may run later, so it is not "nothing was delivered".
+      expect(sent.status).toBe(503);
+      expect(sent.body).toMatchObject({ outcome: 'unknown', id: expect.any(String) });
+      expect(first.ms).toBeLessThan(5000);
+      const notReady = await until(() => readyStatus(a), 503);
+      const refused = await timed(() => postJson(a, '/notifications', { userIds: ['hang-user'], event: 'refused' }));
+      expect(refused.result.status).toBe(503);
+      expect(refused.result.body).toMatchObject({ outcome: 'not_delivered' });
+      expect(refused.ms).toBeLessThan(5000);
+      process.stdout.write(`  hang: REST 503 (unknown) in ${first.ms} ms, ready 503 after ${first.ms + notReady} ms, then REST 503 in ${refused.ms} ms\n`);
+    } finally {
+      redis.pause(false);
+    }
+    await until(() => readyStatus(a), 200);
+    // The unknown-outcome call had reached Redis and ran on resume: delivered once, and its key answers its id.
+    expect((await watcher.client.nextOfType('notification')).data).toMatchObject({ id: sent.body.id, event: 'hung' });
+    const retry = await postJson(a, '/notifications', hung);
+    expect(retry).toMatchObject({ status: 202, body: { id: sent.body.id } });
+    const resumed = await postJson(a, '/notifications', { userIds: ['hang-user'], event: 'resumed' });
+    expect(resumed.status).toBe(202);
+    // Next on the wire: the new one; neither the refused call nor a second copy of the hung one.
+    expect((await watcher.client.nextOfType('notification')).data).toMatchObject({ id: resumed.body.id, event: 'resumed' });
+  }, 40_000);
+
   it('answers 503 within 5 s while Redis hangs (REST, tickets, upgrades, presence), and recovers when it resumes', async () => {
     const { redis, a, b } = await cluster();
     const watcher = await connect(b, '/notification', 'hang-user');
@@ -132,8 +165,8 @@ describe('cluster mode through Redis outages', () => {
     expect(res.status).toBe(202);
     const arrived = await watcher.client.next((f) => f.type === 'notification' && f.data.id === res.body.id);
     expect(arrived.data.event).toBe('resumed');
-    // Known (reported, not settled here): a publish answered 503 during the hang had already been written to
-    // Redis's socket, and is delivered once Redis resumes. At most once each, and nothing else.
+    // A publish answered 503 with outcome "unknown" during the hang had been written to Redis's socket
+    // and may run once Redis resumes: at most once each, and nothing else.
     const earlier = watcher.client.frames.filter((f) => f.type === 'notification').map((f) => f.data.event as string);
     expect(earlier.filter((e) => e !== 'hung')).toEqual([]);
     expect(earlier.length).toBeLessThanOrEqual(2);
@@ -141,6 +174,7 @@ describe('cluster mode through Redis outages', () => {
     expect((await upgradeStatus(`${b.wsUrl}/notification?ticket=${ticketBefore}`)).status).toBe(101);
     process.stdout.write(`  hang: 503 in ${Object.entries(took).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
   }, 40_000);
+
 
   it('keeps every key and pub/sub channel it uses under REDIS_KEY_PREFIX, /demo traffic included', async () => {
     // a Redis of its own: every key in it was written by this deployment, so "outside the prefix" is exact

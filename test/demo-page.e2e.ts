@@ -9,9 +9,17 @@ describe('demo page and dev tools, on the development keys', () => {
   let h: Herald;
   beforeAll(async () => {
     ensureClientBuilt();
-    h = await startHerald();
+    h = await startHerald({ PUBLIC_CHANNEL_PREFIXES: 'public:' });
   });
   afterAll(() => h.close());
+
+  it('serves /favicon.ico (no 404 in the browser console)', async () => {
+    const res = await fetch(`${h.url}/favicon.ico`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/icon/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]); // an ICO header
+  });
 
   it('serves the page at / and its script, which imports the SDK served at /client/herald-client.js', async () => {
     const page = await fetch(`${h.url}/`);
@@ -55,6 +63,34 @@ describe('demo page and dev tools, on the development keys', () => {
     expect((await post(h, '/dev/notify', { userId: 'ann', event: 'Bad Event' })).status).toBe(400);
     await client.close();
   });
+
+  it('POST /dev/notify with a channel, and the presence helpers of the demo page', async () => {
+    const { client } = await connectUser(h, '/notification', 'ann');
+    expect(await client.request({ type: 'subscribe', id: 's1', data: { channel: 'public:lobby' } })).toMatchObject({ type: 'subscribed' });
+    const sent = await post(h, '/dev/notify', { channel: 'public:lobby', event: 'demo.channel', payload: { text: 'hi' } });
+    expect(sent.status).toBe(202);
+    const { id } = (await sent.json()) as { id: string };
+    expect((await client.nextOfType('notification')).data).toMatchObject({ id, stream: 'channel', channel: 'public:lobby', payload: { text: 'hi' } });
+    expect((await post(h, '/dev/notify', { channel: 'bad name' })).status).toBe(400);
+
+    const lobby = await fetch(`${h.url}/dev/channels/public:lobby/presence`);
+    expect(await lobby.json()).toEqual({ channel: 'public:lobby', subscribers: 1, users: ['ann'] });
+    expect((await fetch(`${h.url}/dev/channels/bad%20name/presence`)).status).toBe(400);
+    expect(await (await fetch(`${h.url}/dev/presence/ann`)).json()).toEqual({ userId: 'ann', online: true, connections: 1 });
+    expect(await (await fetch(`${h.url}/dev/presence/nobody`)).json()).toEqual({ userId: 'nobody', online: false, connections: 0 });
+    await client.close();
+  });
+
+  it('POST /dev/token with a channel mints a subscription token that admits that channel only', async () => {
+    const { client } = await connectUser(h, '/notification', 'ann');
+    const { token } = (await (await post(h, '/dev/token', { userId: 'ann', channel: 'team:7' })).json()) as { token: string };
+    expect(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())).toMatchObject({ sub: 'ann', channel: 'team:7' });
+    expect(await client.request({ type: 'subscribe', id: 's1', data: { channel: 'team:7' } })).toMatchObject({ type: 'error', data: { code: 'forbidden' } });
+    expect(await client.request({ type: 'subscribe', id: 's2', data: { channel: 'team:7', token } })).toMatchObject({ type: 'subscribed' });
+    expect(await client.request({ type: 'subscribe', id: 's3', data: { channel: 'team:8', token } })).toMatchObject({ type: 'error', data: { code: 'forbidden' } });
+    expect((await post(h, '/dev/token', { userId: 'ann', channel: 'bad name' })).status).toBe(400);
+    await client.close();
+  });
 });
 
 describe('demo page and dev tools, with operator keys', () => {
@@ -68,7 +104,7 @@ describe('demo page and dev tools, with operator keys', () => {
   ])('%s: /, /client/*, /dev/token and /dev/notify are 404', async (_name, env) => {
     const h = await startHerald(env);
     try {
-      for (const path of ['/', '/demo.js', '/client/herald-client.js', '/client/index.js']) {
+      for (const path of ['/', '/demo.js', '/favicon.ico', '/client/herald-client.js', '/client/index.js', '/dev/presence/ann', '/dev/channels/public:x/presence']) {
         expect([path, (await fetch(`${h.url}${path}`)).status]).toEqual([path, 404]);
       }
       expect((await post(h, '/dev/token', { userId: 'ann' })).status).toBe(404);

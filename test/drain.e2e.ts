@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
 import { DrainService } from '../src/ops/drain.service.js';
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { ClientPool, eventually } from './support/e2e.js';
 import { scrapeMetrics } from './support/metrics.js';
 import { ensureBuilt, runMain } from './support/process.js';

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
-import { BROKER, type Broker } from '../src/broker/broker.js';
-import { BroadcastService } from '../src/realtime/broadcast.service.js';
-import { Connection } from '../src/realtime/connection.js';
+import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
+import { BroadcastService } from '../src/streams/broadcast.service.js';
+import { Connection } from '../src/connections/connection.js';
 import { ClientPool, roundTrip } from './support/e2e.js';
 import { connectUser, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
@@ -64,14 +64,14 @@ describe('broadcast fan-out under load', () => {
       const broker = h.app.get<Broker>(BROKER);
       const history = broker.history;
       let raced = 0;
-      broker.history = async function (this: Broker, channel: string, sinceOffset?: number) {
-        if (sinceOffset === undefined || raced > 0) return history.call(broker, channel, sinceOffset);
+      broker.history = async function (this: Broker, stream: string, options?: HistoryOptions) {
+        if (options?.since === undefined || raced > 0) return history.call(broker, stream, options);
         const publish = async () => {
           raced++;
           await Promise.all([11, 12, 13].map((i) => broadcasts.notifyAll(body(i))));
         };
         if (when === 'before') await publish();
-        const result = await history.call(broker, channel, sinceOffset);
+        const result = await history.call(broker, stream, options);
         if (when === 'after') await publish();
         return result;
       };

@@ -1,4 +1,4 @@
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { ClientPool, eventually, recordFrames } from './support/e2e.js';
 import { getTicket, mintToken, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 

@@ -1,4 +1,4 @@
-import { DrainState } from '../src/ops/drain.state.js';
+import { DrainState } from '../src/connections/drain.state.js';
 import { eventually } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Herald } from './support/harness.js';
 

@@ -1,4 +1,4 @@
-import { BROKER, type Broker } from '../src/broker/broker.js';
+import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
 import { ClientPool, connectRecorded, notify as notifyUser, notifyAll as notifyEveryone, roundTrip } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
@@ -265,13 +265,13 @@ describe('recovery', () => {
     /** Publishes `racer` from inside the next history read that has a `sinceOffset`: before or after the read itself. */
     const raceInsideHistory = (when: 'before-read' | 'after-read', publishRacer: () => Promise<string>) => {
       const raced: string[] = [];
-      broker.history = async function (this: Broker, channel: string, sinceOffset?: number) {
-        if (sinceOffset === undefined || raced.length > 0) return original.call(broker, channel, sinceOffset);
+      broker.history = async function (this: Broker, stream: string, options?: HistoryOptions) {
+        if (options?.since === undefined || raced.length > 0) return original.call(broker, stream, options);
         if (when === 'before-read') {
           raced.push(await publishRacer());
-          return original.call(broker, channel, sinceOffset);
+          return original.call(broker, stream, options);
         }
-        const result = await original.call(broker, channel, sinceOffset);
+        const result = await original.call(broker, stream, options);
         raced.push(await publishRacer());
         return result;
       };
@@ -308,8 +308,8 @@ describe('recovery', () => {
     it('without recover, a notification published during the attach is delivered once, live', async () => {
       const user = 'race-plain';
       let racer: string | undefined;
-      broker.history = async function (channel: string, sinceOffset?: number) {
-        const result = await original.call(broker, channel, sinceOffset);
+      broker.history = async function (stream: string, options?: HistoryOptions) {
+        const result = await original.call(broker, stream, options);
         if (!racer) racer = await notify(user, 'racer');
         return result;
       };

@@ -1,4 +1,4 @@
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { ClientPool, connectRecorded, nowSec, roundTrip, signJwt } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { eventually, recordFrames } from './support/e2e.js';
 import { metric } from './support/metrics.js';
 import { connectUser, postJson, startHerald, type Herald } from './support/harness.js';

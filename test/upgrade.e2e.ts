@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { ClientPool, eventually } from './support/e2e.js';
 import { getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Herald, type TestClient } from './support/harness.js';
 

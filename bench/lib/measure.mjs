@@ -19,7 +19,8 @@ export class Clients {
   }
 
   /** Connects `count` more clients to target (proto, path, port), spread over the load generators. */
-  async connect(target, count, port = target.port) {
+  /** `extra` goes to the load generators as is (the channel scenario: channelPrefix, channelCount). */
+  async connect(target, count, port = target.port, extra = {}) {
     const per = split(count, this.loadgens.length);
     const started = nowUs();
     const replies = await Promise.all(
@@ -28,7 +29,7 @@ export class Clients {
         const startIndex = this.nextIndex;
         this.nextIndex += per[i];
         const { proto, path } = target;
-        const o = { cmd: 'connect', proto, path, host: '127.0.0.1', port, count: per[i], startIndex, concurrency: this.concurrency, localAddress: lg.localAddress, jwtSecret: this.jwtSecret };
+        const o = { cmd: 'connect', proto, path, host: '127.0.0.1', port, count: per[i], startIndex, concurrency: this.concurrency, localAddress: lg.localAddress, jwtSecret: this.jwtSecret, ...extra };
         return lg.request(o);
       }),
     );

@@ -161,3 +161,4 @@ async function slow(ctx, name) {
 export { main, slow };
 export { cluster } from './cluster.mjs';
 export { http, storm } from './http-scenarios.mjs';
+export { channels } from './channels.mjs';

@@ -11,8 +11,19 @@ Object.assign(process.env, {
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
 });
 const { createHeraldApp } = await import('../../dist/app.factory.js');
-const { BroadcastService } = await import('../../dist/realtime/broadcast.service.js');
-const { ConnectionRegistry } = await import('../../dist/realtime/connection.registry.js');
+// the layer redraw moves these; the first path that exists wins
+const firstOf = async (...paths) => {
+  for (const path of paths) {
+    try {
+      return await import(path);
+    } catch (err) {
+      if (err.code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    }
+  }
+  throw new Error(`none of ${paths.join(', ')} exists in dist/`);
+};
+const { BroadcastService } = await firstOf('../../dist/streams/broadcast.service.js', '../../dist/realtime/broadcast.service.js');
+const { ConnectionRegistry } = await firstOf('../../dist/connections/connection.registry.js', '../../dist/realtime/connection.registry.js');
 
 const app = await createHeraldApp();
 await app.listen(0, '127.0.0.1');

@@ -1,7 +1,17 @@
 import type { BackoffOptions } from './backoff.js';
 import type { Disconnect } from './close-policy.js';
 import type { HeraldError } from './errors.js';
-import type { AuthOkData, ChatData, Envelope, GatewayPath, NotificationData, StreamPositions } from './protocol.js';
+import type {
+  AuthOkData,
+  ChatData,
+  ClientMessagesOf,
+  Envelope,
+  GatewayPath,
+  NotificationData,
+  RepliesOf,
+  ServerMessagesOf,
+  StreamPositions,
+} from './protocol.js';
 import type { FetchLike, WebSocketConstructor } from './transport.js';
 
 export type ConnectionState = 'idle' | 'connecting' | 'authenticating' | 'open' | 'reconnecting' | 'closed';
@@ -12,10 +22,11 @@ export interface TokenRequest {
   forceRefresh: boolean;
 }
 
-export interface HeraldClientOptions {
+export interface HeraldClientOptions<P extends GatewayPath = GatewayPath> {
   /** Herald's base URL: `https://herald.example.com` (a path prefix is kept). */
   url: string;
-  path: GatewayPath;
+  /** The gateway; it decides which message types send()/request() accept. */
+  path: P;
   /** Returns a user JWT; called before every connection and before the token expires. */
   getToken: (request: TokenRequest) => string | Promise<string>;
   /** Default: the global WebSocket. In Node < 22 pass the `ws` package's class. */
@@ -56,6 +67,7 @@ export type HeraldEvents = {
   state: StateChange;
   /** Every new authenticated connection (not a token refresh). */
   open: AuthOkData;
+  /** Every notification once, in order per stream: the user's, broadcasts and those of subscribed channels (`stream: "channel"`). */
   notification: NotificationData;
   broadcast: ChatData;
   direct: ChatData;
@@ -65,3 +77,27 @@ export type HeraldEvents = {
   /** Every frame received (duplicate notifications excluded). */
   message: Envelope;
 };
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+/** The message types a client may send on gateway `P` (a typo does not compile). */
+export type ClientType<P extends GatewayPath> = keyof ClientMessagesOf<P> & string;
+/** The message types Herald sends on gateway `P`. */
+export type ServerType<P extends GatewayPath> = keyof ServerMessagesOf<P> & string;
+
+/** `data` is required unless the message type takes none. */
+export type SendArgs<P extends GatewayPath, K extends ClientType<P>> =
+  undefined extends ClientMessagesOf<P>[K] ? [data?: ClientMessagesOf<P>[K]] : [data: ClientMessagesOf<P>[K]];
+export type RequestArgs<P extends GatewayPath, K extends ClientType<P>> =
+  undefined extends ClientMessagesOf<P>[K]
+    ? [data?: ClientMessagesOf<P>[K], options?: RequestOptions]
+    : [data: ClientMessagesOf<P>[K], options?: RequestOptions];
+
+/** The direct reply to message `K` on gateway `P` (an `error` rejects instead). */
+export type ReplyTo<P extends GatewayPath, K extends ClientType<P>> = K extends keyof RepliesOf<P>
+  ? RepliesOf<P>[K] extends infer R extends ServerType<P>
+    ? Envelope<R, ServerMessagesOf<P>[R]>
+    : never
+  : never;

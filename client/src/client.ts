@@ -1,16 +1,38 @@
 import { backoffDelay } from './backoff.js';
-import type { ConnectionState, HeraldClientOptions, HeraldEvents, StateChange } from './client-types.js';
+import { ChannelSubscription, ChannelTable, type SubscribeOptions } from './channels.js';
+import type {
+  ClientType,
+  ConnectionState,
+  HeraldClientOptions,
+  HeraldEvents,
+  ReplyTo,
+  RequestArgs,
+  SendArgs,
+  StateChange,
+} from './client-types.js';
 import { type Disconnect, reactTo } from './close-policy.js';
 import { Emitter, type Listener } from './emitter.js';
 import { HeraldError } from './errors.js';
-import type { AuthOkData, ChatData, Envelope, ErrorData, NotificationData, StreamPositions } from './protocol.js';
+import type { AuthOkData, ChatData, Envelope, ErrorData, GatewayPath, NotificationData, NotificationPayload, StreamPosition, StreamPositions } from './protocol.js';
 import { PendingRequests } from './requests.js';
 import { StreamTracker } from './streams.js';
 import { Timers } from './timers.js';
 import { utf8Length } from './utf8.js';
 import { discard, fetchTicket, type FetchLike, refusedStatus, socketUrl, TicketError, type WebSocketConstructor, type WebSocketLike } from './transport.js';
 
-export type { ConnectionState, HeraldClientOptions, HeraldEvents, StateChange, TokenRequest } from './client-types.js';
+export type {
+  ClientType,
+  ConnectionState,
+  HeraldClientOptions,
+  HeraldEvents,
+  ReplyTo,
+  RequestArgs,
+  RequestOptions,
+  SendArgs,
+  ServerType,
+  StateChange,
+  TokenRequest,
+} from './client-types.js';
 
 type TimerName = 'reconnect' | 'deadline' | 'ping' | 'refresh';
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -19,13 +41,20 @@ const MIN_REFRESH_RETRY_MS = 500;
 /**
  * One logical connection to a Herald gateway that keeps itself alive:
  * ticket, socket, auth, reconnect with backoff (PROTOCOL §7), token refresh,
- * stream recovery and dead-server detection. Call connect(), then close().
+ * stream recovery, channel subscriptions and dead-server detection. Call
+ * connect(), then close(). `P` (inferred from `options.path`) types what
+ * send() and request() accept.
  */
-export class HeraldClient {
+export class HeraldClient<P extends GatewayPath = GatewayPath> {
   private readonly events = new Emitter<HeraldEvents>();
   private readonly requests = new PendingRequests();
   private readonly timers = new Timers<TimerName>();
   private readonly streams: StreamTracker;
+  private readonly channels = new ChannelTable({
+    isOpen: () => this.current === 'open',
+    write: (frame) => this.write(frame),
+    generation: () => this.generation,
+  });
   private readonly WS: WebSocketConstructor;
   private readonly fetchFn: FetchLike;
   private readonly requestTimeoutMs: number;
@@ -43,7 +72,7 @@ export class HeraldClient {
   private refreshSeq = 0;
   private refreshId?: string;
 
-  constructor(private readonly options: HeraldClientOptions) {
+  constructor(private readonly options: HeraldClientOptions<P>) {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     const fetchFn = options.fetch ?? (globalThis.fetch?.bind(globalThis) as FetchLike | undefined);
     if (!WS) throw new Error('HeraldClient: no global WebSocket here; pass options.WebSocket (e.g. the `ws` package)');
@@ -73,6 +102,23 @@ export class HeraldClient {
     return this.streams.snapshot();
   }
 
+  /** The last position seen in each subscribed channel: persist it and pass it as `subscribe(channel, { recover })`. */
+  channelPositions(): Record<string, StreamPosition> {
+    return this.channels.positions();
+  }
+
+  /**
+   * Subscribes to a channel (PROTOCOL §10, `/notification` only), now or as
+   * soon as connected, and again with its last position after every
+   * reconnect. Each call returns its own handle; handles of one channel share
+   * one subscription, which ends with the last handle's unsubscribe().
+   * `T` is the payload type of the channel's notifications.
+   */
+  subscribe<T = NotificationPayload>(channel: string, options: SubscribeOptions = {}): ChannelSubscription<T> {
+    if (this.options.path !== '/notification') throw new HeraldError('unknown_type', 'channels exist on /notification only');
+    return this.channels.subscribe<T>(channel, options);
+  }
+
   on<K extends keyof HeraldEvents>(event: K, listener: Listener<HeraldEvents[K]>): () => void {
     return this.events.on(event, listener);
   }
@@ -100,14 +146,14 @@ export class HeraldClient {
   }
 
   /** Sends a frame; false when not connected. Throws `frame_too_large` for a frame Herald would close on (1009). */
-  send(type: string, data?: unknown): boolean {
+  send<K extends ClientType<P>>(type: K, ...[data]: SendArgs<P, K>): boolean {
     if (this.current !== 'open') return false;
     this.write({ type, data });
     return true;
   }
 
   /** Sends a frame with an `id`; resolves with the reply (`ack`, `echo`, `pong`…), rejects on its `error` or a timeout. */
-  request(type: string, data?: unknown, options: { timeoutMs?: number } = {}): Promise<Envelope> {
+  request<K extends ClientType<P>>(type: K, ...[data, options]: RequestArgs<P, K>): Promise<ReplyTo<P, K>> {
     if (this.current !== 'open') return Promise.reject(new HeraldError('not_connected', `not connected (${this.current})`));
     const id = this.requests.nextId();
     try {
@@ -115,7 +161,7 @@ export class HeraldClient {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.requests.wait(id, options.timeoutMs ?? this.requestTimeoutMs);
+    return this.requests.wait(id, options?.timeoutMs ?? this.requestTimeoutMs) as Promise<ReplyTo<P, K>>;
   }
 
   private write(frame: Envelope): void {
@@ -139,7 +185,7 @@ export class HeraldClient {
     } catch (err) {
       if (gen !== this.generation) return;
       this.emitError(new HeraldError('token_failed', `getToken failed: ${messageOf(err)}`, undefined, undefined, { cause: err }));
-      return this.disconnected(gen, { kind: 'ticket' });
+      return this.disconnected(gen, { kind: 'token', message: messageOf(err) });
     }
     if (gen !== this.generation) return;
     try {
@@ -192,12 +238,22 @@ export class HeraldClient {
       this.authenticated(gen, frame);
       if (gen !== this.generation) return;
     }
-    if (frame.type === 'notification' && !this.streams.accept(frame.data as NotificationData)) return;
+    let channel: ReturnType<ChannelTable['accept']>;
+    if (frame.type === 'notification') {
+      const n = frame.data as NotificationData;
+      if (n?.stream === 'channel') {
+        if (!(channel = this.channels.accept(n))) return;
+      } else if (!this.streams.accept(n)) return;
+    }
     this.events.emit('message', frame);
+    if (gen !== this.generation) return;
+    if (this.channels.answer(frame)) return;
     if (this.requests.settle(frame)) return;
     switch (frame.type) {
       case 'notification':
-        return this.events.emit('notification', frame.data as NotificationData);
+        this.events.emit('notification', frame.data as NotificationData);
+        if (channel && gen === this.generation) this.channels.deliver(channel, frame.data as NotificationData & { stream: 'channel' });
+        return;
       case 'broadcast':
       case 'direct':
         return this.events.emit(frame.type, frame.data as ChatData);
@@ -233,6 +289,7 @@ export class HeraldClient {
     this.startHeartbeat(gen, ok.heartbeatMs);
     // Listeners run last: one may close() the client, which clears what was just set up.
     this.setState('open');
+    if (gen === this.generation) this.channels.opened();
     if (gen === this.generation) this.events.emit('open', ok);
     if (gen === this.generation && ok.recovered !== undefined) {
       this.events.emit('recovered', { recovered: ok.recovered, streams: this.streams.snapshot() });
@@ -312,6 +369,7 @@ export class HeraldClient {
     this.socket = undefined;
     this.session = undefined;
     this.refreshId = undefined;
+    this.channels.closed();
     this.requests.rejectAll((id) => new HeraldError(error.code, `${error.message} before a reply to ${id}`, id));
   }
 

@@ -1,4 +1,4 @@
-import { CloseCode } from './protocol.js';
+import { CloseCode, HERALD_CLOSE_CODES } from './protocol.js';
 
 /** Why a connection ended, as the client saw it. */
 export type Disconnect =
@@ -8,6 +8,8 @@ export type Disconnect =
   | { kind: 'refused'; status?: number }
   /** POST /auth/ticket failed; `status` is absent on a network error. */
   | { kind: 'ticket'; status?: number }
+  /** The app's getToken() threw or rejected: no ticket was asked for. */
+  | { kind: 'token'; message: string }
   /** No pong (nor any frame) in time: the client gave the server up. */
   | { kind: 'dead' };
 
@@ -38,6 +40,7 @@ const backoff = (extra: Partial<Extract<Reaction, { action: 'reconnect' }>> = {}
 export function reactTo(d: Disconnect): Reaction {
   switch (d.kind) {
     case 'dead':
+    case 'token':
       return backoff();
     case 'ticket':
       // 401: the JWT was refused, so ask the app for a new one; anything else is the network or the server.
@@ -51,6 +54,8 @@ export function reactTo(d: Disconnect): Reaction {
     case 'closed':
       switch (d.code) {
         case CloseCode.GOING_AWAY:
+        case CloseCode.INSUFFICIENT_STATE:
+          // shutting down, or a stream lost notifications: at once, with recovery (which then says recovered: false)
           return { action: 'reconnect', delay: 'now', freshToken: false };
         case CloseCode.UNAUTHORIZED:
           return backoff({ freshToken: true });
@@ -65,13 +70,5 @@ export function reactTo(d: Disconnect): Reaction {
   }
 }
 
-/** The close codes the client knows, with the contract's advice (PROTOCOL §7); the AsyncAPI test compares them. */
-export const KNOWN_CLOSE_CODES = [
-  CloseCode.GOING_AWAY,
-  CloseCode.MESSAGE_TOO_BIG,
-  CloseCode.HEARTBEAT_TIMEOUT,
-  CloseCode.SLOW_CONSUMER,
-  CloseCode.UNAUTHORIZED,
-  CloseCode.AUTH_TIMEOUT,
-  CloseCode.RATE_LIMITED,
-] as const;
+/** The close codes the client knows, with the contract's advice (docs/protocol.md §7); the AsyncAPI test compares them. */
+export const KNOWN_CLOSE_CODES = HERALD_CLOSE_CODES;

@@ -1,5 +1,25 @@
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
-export { HeraldClient, type ConnectionState, type HeraldClientOptions, type HeraldEvents, type StateChange, type TokenRequest } from './client.js';
+export {
+  ChannelSubscription,
+  type ChannelEvents,
+  type ChannelRecovery,
+  type SubscribeOptions,
+  type SubscriptionState,
+} from './channels.js';
+export {
+  HeraldClient,
+  type ClientType,
+  type ConnectionState,
+  type HeraldClientOptions,
+  type HeraldEvents,
+  type ReplyTo,
+  type RequestArgs,
+  type RequestOptions,
+  type SendArgs,
+  type ServerType,
+  type StateChange,
+  type TokenRequest,
+} from './client.js';
 export { KNOWN_CLOSE_CODES, RATE_LIMIT_PAUSE_MS, reactTo, type Disconnect, type Reaction } from './close-policy.js';
 export { HeraldError, type ClientErrorCode } from './errors.js';
 export * from './protocol.js';

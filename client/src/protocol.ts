@@ -1,11 +1,23 @@
 /**
- * Herald's wire contract (PROTOCOL.md) as TypeScript types. The AsyncAPI
- * document served at /asyncapi.json is checked against the name lists below
- * by a test, so a message added here and not there (or back) fails CI.
+ * Herald's wire contract, v1.1 (docs/protocol.md) as TypeScript types: the one
+ * source of truth for the SDK and the server (which imports it type-only as
+ * `@herald/client/protocol`). The AsyncAPI document served at /asyncapi.json
+ * is checked against MESSAGE_TYPES below by a test, so a message added here
+ * and not there (or back) fails CI. No runtime dependency.
  */
 
 export type GatewayPath = '/demo' | '/notification';
+/** The two streams every `/notification` connection holds implicitly. */
 export type StreamName = 'user' | 'broadcast';
+/** What `notification.data.stream` can say: one of the implicit streams, or a channel (§10). */
+export type NotificationStream = StreamName | 'channel';
+
+/** §3: message `type` and notification `event` names. */
+export const TYPE_PATTERN = /^[a-z0-9_.:-]{1,64}$/;
+/** §10: channel names. */
+export const CHANNEL_NAME_PATTERN = /^[A-Za-z0-9_.:@-]{1,128}$/;
+export const MAX_ID_LENGTH = 64;
+export const MAX_TEXT_LENGTH = 4096;
 
 export interface StreamPosition {
   offset: number;
@@ -27,8 +39,24 @@ export type ErrorCode =
   | 'unknown_type'
   | 'unauthenticated'
   | 'unauthorized'
+  | 'forbidden'
+  | 'channel_limit'
   | 'rate_limited'
   | 'internal';
+
+/** Every ErrorCode as a value, in the contract's order (checked complete at compile time below). */
+export const ERROR_CODES = [
+  'bad_json',
+  'binary_unsupported',
+  'invalid',
+  'unknown_type',
+  'unauthenticated',
+  'unauthorized',
+  'forbidden',
+  'channel_limit',
+  'rate_limited',
+  'internal',
+] as const satisfies readonly ErrorCode[];
 
 export interface FieldError {
   field: string;
@@ -38,11 +66,15 @@ export interface FieldError {
 export interface ErrorData {
   code: ErrorCode;
   message: string;
+  /** With `invalid`: what failed, field by field. */
   errors?: FieldError[];
 }
 
+// ---- data of each message ----
+
 export interface AuthData {
   token: string;
+  /** `/notification` only: the last position seen in each stream; a stream left out is not replayed. */
   recover?: Partial<StreamPositions>;
 }
 
@@ -58,72 +90,198 @@ export interface AuthOkData {
   recovered?: boolean;
 }
 
+export interface BroadcastData {
+  text: string;
+}
+
+export interface DirectData {
+  to: string;
+  text: string;
+}
+
 export interface ChatData {
   from: string;
   text: string;
 }
 
-export interface NotificationData {
-  id: string;
-  event: string;
-  payload: Record<string, unknown>;
-  stream: StreamName;
+/** §10: `subscribe`. */
+export interface SubscribeData {
+  channel: string;
+  /** A subscription token: a JWT with `sub` = the connection's user and `channel` = this channel. */
+  token?: string;
+  /** The last position seen in this channel; ignored when the connection already holds it. */
+  recover?: StreamPosition;
+}
+
+/** §10: the answer to `subscribe`: the position of the channel's last notification (offset 0 when none yet). */
+export interface SubscribedData {
+  channel: string;
   offset: number;
   epoch: string;
+  /** Only when the `subscribe` carried `recover` (and the channel was not already held). */
+  recovered?: boolean;
+}
+
+export interface UnsubscribeData {
+  channel: string;
+}
+
+export interface UnsubscribedData {
+  channel: string;
+}
+
+/** The default payload of a notification: whatever JSON object the publisher sent (`{}` when none). */
+export type NotificationPayload = Record<string, unknown>;
+
+interface NotificationFields<P> {
+  /** The `id` the REST call answered. */
+  id: string;
+  event: string;
+  payload: P;
+  offset: number;
+  epoch: string;
+  /** ms epoch. */
   ts: number;
 }
 
+/** A notification of the connection's own `user` or `broadcast` stream (§5). */
+export interface StreamNotificationData<P = NotificationPayload> extends NotificationFields<P> {
+  stream: StreamName;
+  channel?: undefined;
+}
+
+/** A notification of a channel (§10): `offset` and `epoch` are the channel's. */
+export interface ChannelNotificationData<P = NotificationPayload> extends NotificationFields<P> {
+  stream: 'channel';
+  channel: string;
+}
+
+/** `notification.data`; `P` is the payload type (narrow it by `event` in your own code). */
+export type NotificationData<P = NotificationPayload> = StreamNotificationData<P> | ChannelNotificationData<P>;
+
+// ---- messages, by gateway and direction: type → data ----
+
+export interface DemoClientMessages {
+  auth: AuthData;
+  ping: undefined;
+  echo: unknown;
+  broadcast: BroadcastData;
+  direct: DirectData;
+}
+
+export interface NotificationClientMessages {
+  auth: AuthData;
+  ping: undefined;
+  subscribe: SubscribeData;
+  unsubscribe: UnsubscribeData;
+}
+
+export interface DemoServerMessages {
+  auth_ok: AuthOkData;
+  pong: undefined;
+  echo: unknown;
+  ack: undefined;
+  broadcast: ChatData;
+  direct: ChatData;
+  error: ErrorData;
+}
+
+export interface NotificationServerMessages {
+  auth_ok: AuthOkData;
+  pong: undefined;
+  notification: NotificationData;
+  subscribed: SubscribedData;
+  unsubscribed: UnsubscribedData;
+  error: ErrorData;
+}
+
+/** The direct (success) reply to each client message that has one; an `error` may answer any of them. */
+export interface DemoReplies {
+  auth: 'auth_ok';
+  ping: 'pong';
+  echo: 'echo';
+  broadcast: 'ack';
+  direct: 'ack';
+}
+
+export interface NotificationReplies {
+  auth: 'auth_ok';
+  ping: 'pong';
+  subscribe: 'subscribed';
+  unsubscribe: 'unsubscribed';
+}
+
+/** The maps of one gateway; for the union `GatewayPath` (path not known statically) the messages both accept. */
+export type ClientMessagesOf<P extends GatewayPath> = [P] extends ['/demo']
+  ? DemoClientMessages
+  : [P] extends ['/notification']
+    ? NotificationClientMessages
+    : DemoClientMessages & NotificationClientMessages;
+export type ServerMessagesOf<P extends GatewayPath> = [P] extends ['/demo']
+  ? DemoServerMessages
+  : [P] extends ['/notification']
+    ? NotificationServerMessages
+    : DemoServerMessages & NotificationServerMessages;
+export type RepliesOf<P extends GatewayPath> = [P] extends ['/demo']
+  ? DemoReplies
+  : [P] extends ['/notification']
+    ? NotificationReplies
+    : DemoReplies & NotificationReplies;
+
+/** The envelope union of a type → data map. */
+export type EnvelopeOf<M> = { [K in keyof M & string]: Envelope<K, M[K]> }[keyof M & string];
+
 /** Frames a client sends, by gateway. */
-export type DemoClientMessage =
-  | Envelope<'auth', AuthData>
-  | Envelope<'ping', undefined>
-  | Envelope<'echo', unknown>
-  | Envelope<'broadcast', { text: string }>
-  | Envelope<'direct', { to: string; text: string }>;
-export type NotificationClientMessage = Envelope<'auth', AuthData> | Envelope<'ping', undefined>;
+export type DemoClientMessage = EnvelopeOf<DemoClientMessages>;
+export type NotificationClientMessage = EnvelopeOf<NotificationClientMessages>;
 export type ClientMessage = DemoClientMessage | NotificationClientMessage;
 
 /** Frames Herald sends, by gateway. */
-export type DemoServerMessage =
-  | Envelope<'auth_ok', AuthOkData>
-  | Envelope<'pong', undefined>
-  | Envelope<'echo', unknown>
-  | Envelope<'ack', undefined>
-  | Envelope<'broadcast', ChatData>
-  | Envelope<'direct', ChatData>
-  | Envelope<'error', ErrorData>;
-export type NotificationServerMessage =
-  | Envelope<'auth_ok', AuthOkData>
-  | Envelope<'pong', undefined>
-  | Envelope<'notification', NotificationData>
-  | Envelope<'error', ErrorData>;
+export type DemoServerMessage = EnvelopeOf<DemoServerMessages>;
+export type NotificationServerMessage = EnvelopeOf<NotificationServerMessages>;
 export type ServerMessage = DemoServerMessage | NotificationServerMessage;
 
-/** The type names of the unions above, as values (checked both ways at compile time below). */
+/** The type names of the maps above, as values (checked both ways at compile time below). */
 export const MESSAGE_TYPES = {
   demo: {
     client: ['auth', 'ping', 'echo', 'broadcast', 'direct'],
     server: ['auth_ok', 'pong', 'echo', 'ack', 'broadcast', 'direct', 'error'],
   },
   notification: {
-    client: ['auth', 'ping'],
-    server: ['auth_ok', 'pong', 'notification', 'error'],
+    client: ['auth', 'ping', 'subscribe', 'unsubscribe'],
+    server: ['auth_ok', 'pong', 'notification', 'subscribed', 'unsubscribed', 'error'],
   },
 } as const satisfies {
-  demo: { client: readonly DemoClientMessage['type'][]; server: readonly DemoServerMessage['type'][] };
-  notification: { client: readonly NotificationClientMessage['type'][]; server: readonly NotificationServerMessage['type'][] };
+  demo: { client: readonly (keyof DemoClientMessages)[]; server: readonly (keyof DemoServerMessages)[] };
+  notification: { client: readonly (keyof NotificationClientMessages)[]; server: readonly (keyof NotificationServerMessages)[] };
 };
+
+/** Each client message's direct reply, as values (the AsyncAPI `reply` of each operation). */
+export const REPLY_TYPES = {
+  demo: { auth: 'auth_ok', ping: 'pong', echo: 'echo', broadcast: 'ack', direct: 'ack' },
+  notification: { auth: 'auth_ok', ping: 'pong', subscribe: 'subscribed', unsubscribe: 'unsubscribed' },
+} as const satisfies { demo: DemoReplies; notification: NotificationReplies };
 
 type Missing<Union extends string, Listed extends string> = Exclude<Union, Listed> extends never ? true : Exclude<Union, Listed>;
 const listsAreComplete: [
-  Missing<DemoClientMessage['type'], (typeof MESSAGE_TYPES.demo.client)[number]>,
-  Missing<DemoServerMessage['type'], (typeof MESSAGE_TYPES.demo.server)[number]>,
-  Missing<NotificationClientMessage['type'], (typeof MESSAGE_TYPES.notification.client)[number]>,
-  Missing<NotificationServerMessage['type'], (typeof MESSAGE_TYPES.notification.server)[number]>,
-] = [true, true, true, true];
+  Missing<keyof DemoClientMessages, (typeof MESSAGE_TYPES.demo.client)[number]>,
+  Missing<keyof DemoServerMessages, (typeof MESSAGE_TYPES.demo.server)[number]>,
+  Missing<keyof NotificationClientMessages, (typeof MESSAGE_TYPES.notification.client)[number]>,
+  Missing<keyof NotificationServerMessages, (typeof MESSAGE_TYPES.notification.server)[number]>,
+  Missing<ErrorCode, (typeof ERROR_CODES)[number]>,
+  Missing<keyof DemoReplies, keyof typeof REPLY_TYPES.demo>,
+  Missing<keyof NotificationReplies, keyof typeof REPLY_TYPES.notification>,
+] = [true, true, true, true, true, true, true];
 void listsAreComplete;
 
-/** PROTOCOL §7. */
+/**
+ * §7's close codes, the standard ones a client also sees (1000 a normal close,
+ * 1006 a connection dropped without a close frame, 1011 an unexpected server
+ * failure: reconnect with backoff and recovery) and Herald's addition 4010
+ * (insufficient state: notifications of a stream the connection holds were
+ * missed and are no longer in history; reconnect at once with recovery, which
+ * answers `recovered: false`).
+ */
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
@@ -132,7 +290,91 @@ export const CloseCode = {
   INTERNAL_ERROR: 1011,
   HEARTBEAT_TIMEOUT: 4000,
   SLOW_CONSUMER: 4001,
+  INSUFFICIENT_STATE: 4010,
   UNAUTHORIZED: 4401,
   AUTH_TIMEOUT: 4408,
   RATE_LIMITED: 4429,
 } as const;
+export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** The close codes of §7's table: the ones Herald's own logic chooses. */
+export const PROTOCOL_CLOSE_CODES = [
+  CloseCode.GOING_AWAY,
+  CloseCode.MESSAGE_TOO_BIG,
+  CloseCode.HEARTBEAT_TIMEOUT,
+  CloseCode.SLOW_CONSUMER,
+  CloseCode.UNAUTHORIZED,
+  CloseCode.AUTH_TIMEOUT,
+  CloseCode.RATE_LIMITED,
+] as const;
+
+/** Every code Herald itself closes a connection with: §7's, 1011 and 4010. */
+export const HERALD_CLOSE_CODES = [...PROTOCOL_CLOSE_CODES, CloseCode.INTERNAL_ERROR, CloseCode.INSUFFICIENT_STATE] as const;
+
+// ---- REST (§6, §10): bodies and answers ----
+
+export interface PublishToUsersBody<P = NotificationPayload> {
+  userIds: string[];
+  event: string;
+  payload?: P;
+  idempotencyKey?: string;
+}
+
+export interface PublishBroadcastBody<P = NotificationPayload> {
+  event: string;
+  payload?: P;
+  idempotencyKey?: string;
+}
+
+export interface PublishToChannelsBody<P = NotificationPayload> {
+  /** 1..100 channel names. */
+  channels: string[];
+  event: string;
+  payload?: P;
+  idempotencyKey?: string;
+}
+
+/** 202 of every publish. */
+export interface PublishAccepted {
+  id: string;
+}
+
+/** `GET /presence/:userId`. */
+export interface UserPresence {
+  userId: string;
+  online: boolean;
+  connections: number;
+}
+
+/** `GET /channels/:channel/presence`. */
+export interface ChannelPresence {
+  channel: string;
+  /** Connections holding the channel, across the cluster. */
+  subscribers: number;
+  /** The distinct user ids among them, at most 1000. */
+  users: string[];
+}
+
+export interface ChannelHistoryEntry<P = NotificationPayload> {
+  id: string;
+  event: string;
+  payload: P;
+  offset: number;
+  ts: number;
+}
+
+/** `GET /channels/:channel/history?since&limit`. */
+export interface ChannelHistory<P = NotificationPayload> {
+  channel: string;
+  epoch: string;
+  /** The channel's last offset. */
+  offset: number;
+  /** Oldest first. */
+  notifications: ChannelHistoryEntry<P>[];
+}
+
+/** `POST /auth/ticket`. */
+export interface TicketAnswer {
+  ticket: string;
+  expiresIn: number;
+}

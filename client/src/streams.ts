@@ -1,4 +1,4 @@
-import type { AuthOkData, NotificationData, StreamName, StreamPosition, StreamPositions } from './protocol.js';
+import type { AuthOkData, StreamNotificationData, StreamName, StreamPosition, StreamPositions } from './protocol.js';
 
 const STREAMS: StreamName[] = ['user', 'broadcast'];
 
@@ -44,7 +44,7 @@ export class StreamTracker {
   }
 
   /** True when the notification is new (and records it); false for one already seen. */
-  accept(n: NotificationData): boolean {
+  accept(n: StreamNotificationData<unknown>): boolean {
     const ours = this.positions.get(n.stream);
     if (ours && ours.epoch === n.epoch && n.offset <= ours.offset) return false;
     this.positions.set(n.stream, { offset: n.offset, epoch: n.epoch });

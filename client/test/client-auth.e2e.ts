@@ -1,7 +1,6 @@
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
 import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { Envelope, HeraldClient, TokenRequest } from '../src/index.js';
-import { closeClients, collect, nextEvent, nodeClient, opened } from './support.js';
+import { closeClients, collect, nextEvent, nodeClient, opened, serverConnections } from './support.js';
 
 /** Tokens of a few seconds: JWT `exp` has whole seconds, and JWT_CLOCK_TOLERANCE_SEC=0 makes Herald close right at expiry. */
 const SHORT_SEC = 4;
@@ -24,7 +23,7 @@ describe('HeraldClient token refresh (short-lived tokens)', () => {
     const states = collect(client, 'state');
     client.connect();
     const first = await opened(client);
-    const serverConn = h.app.get(ConnectionRegistry).ofUser('frank', 'demo')[0];
+    const serverConn = serverConnections(h, 'frank', 'demo')[0];
     expect(serverConn.expiresAt).toBe(first.expiresAt);
 
     let refreshes = 0;

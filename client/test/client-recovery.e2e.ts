@@ -1,13 +1,12 @@
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
-import { BROKER, type Broker } from '../../src/broker/broker.js';
+import { BROKER, type Broker, type HistoryOptions } from '../../src/broker/broker.js';
 import { notify, notifyAll } from '../../test/support/e2e.js';
 import { startHerald, type Herald } from '../../test/support/harness.js';
 import type { HeraldClient, NotificationData } from '../src/index.js';
-import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until } from './support.js';
+import { closeClients, collect, FetchGate, nextEvent, nodeClient, opened, until, serverConnections } from './support.js';
 
 /** Kills the user's /notification sockets server-side, without a close frame (the client sees 1006). */
 function dropServerSide(h: Herald, userId: string): number {
-  const conns = h.app.get(ConnectionRegistry).ofUser(userId, 'notification');
+  const conns = serverConnections(h, userId, 'notification');
   for (const conn of conns) conn.socket.terminate();
   return conns.length;
 }
@@ -50,11 +49,11 @@ describe('HeraldClient recovery across reconnects (/notification)', () => {
     const broker = h.app.get<Broker>(BROKER);
     const history = broker.history;
     const racing: string[] = [];
-    broker.history = async function (this: Broker, channel: string, sinceOffset?: number) {
-      if (sinceOffset !== undefined && racing.length === 0) {
+    broker.history = async function (this: Broker, stream: string, options?: HistoryOptions) {
+      if (options?.since !== undefined && racing.length === 0) {
         racing.push(await notify(h, 'carol', { n: 10 }), await notify(h, 'carol', { n: 11 }), await notifyAll(h, { n: 3 }));
       }
-      return history.call(broker, channel, sinceOffset);
+      return history.call(broker, stream, options);
     };
     try {
       const back = opened(client);

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import WebSocket from 'ws';
 import { DrainService } from '../../src/ops/drain.service.js';
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { notify } from '../../test/support/e2e.js';
 import { connectUser, startHerald, type Herald, type TestClient } from '../../test/support/harness.js';
 import { metric } from '../../test/support/metrics.js';

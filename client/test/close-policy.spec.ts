@@ -3,12 +3,16 @@ import { RATE_LIMIT_PAUSE_MS, reactTo } from '../src/close-policy.js';
 const closed = (code: number) => reactTo({ kind: 'closed', code });
 
 describe('close-code policy (PROTOCOL §7, §2.2)', () => {
-  it('1001: reconnect at once', () => {
-    expect(closed(1001)).toEqual({ action: 'reconnect', delay: 'now', freshToken: false });
+  it.each([1001, 4010])('%i: reconnect at once (with recovery)', (code) => {
+    expect(closed(code)).toEqual({ action: 'reconnect', delay: 'now', freshToken: false });
   });
 
   it.each([1006, 4000, 4001, 4408, 1011, 1000, 4999])('%i: reconnect with backoff, same token', (code) => {
     expect(closed(code)).toEqual({ action: 'reconnect', delay: 'backoff', freshToken: false });
+  });
+
+  it('a failing getToken: backoff, and it is told apart from a failed ticket call', () => {
+    expect(reactTo({ kind: 'token', message: 'auth backend down' })).toEqual({ action: 'reconnect', delay: 'backoff', freshToken: false });
   });
 
   it('4401: a fresh token (and so a fresh ticket), with backoff', () => {

@@ -5,11 +5,13 @@
 // Node export conditions: Herald runs in this process, and `ws` resolves to a stub under "browser".
 import { nodeFetch } from './jsdom-support.js';
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
-import { ConnectionRegistry } from '../../src/realtime/connection.registry.js';
+import { createElement, type ReactNode } from 'react';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { notify } from '../../test/support/e2e.js';
-import { mintToken, startHerald, type Herald } from '../../test/support/harness.js';
+import { API_KEY, mintToken, startHerald, type Herald } from '../../test/support/harness.js';
 import type { ChatData, WebSocketConstructor } from '../src/index.js';
-import { useHerald, useNotifications } from '../src/react/index.js';
+import { HeraldProvider, useChannel, useHerald, useNotifications } from '../src/react/index.js';
+import { serverConnections } from './support.js';
 
 /** React's StrictMode: every effect mounts, unmounts and mounts again. */
 const strict = { reactStrictMode: true };
@@ -30,7 +32,7 @@ function countingWebSocket() {
 describe('React hooks against a real Herald (jsdom)', () => {
   let h: Herald;
   beforeAll(async () => {
-    h = await startHerald();
+    h = await startHerald({ PUBLIC_CHANNEL_PREFIXES: 'public:' });
   });
   // a failed test leaves no hook (and so no socket or reconnect loop) behind; the next starts from an empty instance
   afterEach(async () => {
@@ -107,7 +109,7 @@ describe('React hooks against a real Herald (jsdom)', () => {
 
     // Drop the socket server-side and publish while the client is held away.
     held = new Promise((resolve) => (release = resolve));
-    const [conn] = registry().ofUser('una', 'notification');
+    const [conn] = serverConnections(h, 'una', 'notification');
     conn.socket.terminate();
     await waitFor(() => expect(result.current.state).not.toBe('open'));
     await act(() => notify(h, 'una', { n: 3 }));
@@ -124,5 +126,56 @@ describe('React hooks against a real Herald (jsdom)', () => {
     expect(result.current.notifications).toEqual([]);
     unmount();
     await waitFor(() => expect(registry().openCount('una')).toBe(0));
+  });
+
+  it('useChannel under StrictMode, from a HeraldProvider: one subscribe on the wire for two components, notifications newest first, unsubscribed on unmount', async () => {
+    const sent: Array<{ type: string; data?: any }> = [];
+    const Base = window.WebSocket;
+    class Recording extends Base {
+      override send(data: string) {
+        sent.push(JSON.parse(data));
+        super.send(data);
+      }
+    }
+    const WebSocket = Recording as unknown as WebSocketConstructor;
+    function Provider({ children }: { children?: ReactNode }) {
+      const inbox = useNotifications({ url: h.url, WebSocket, fetch: nodeFetch, getToken: () => mintToken('vic') });
+      return createElement(HeraldProvider, { client: inbox.client }, children);
+    }
+    const { result, unmount } = renderHook(
+      () => ({ a: useChannel<{ n: number }>('public:hooks'), b: useChannel<{ n: number }>('public:hooks') }),
+      { wrapper: Provider, ...strict },
+    );
+    await waitFor(() => expect([result.current.a.state, result.current.b.state]).toEqual(['subscribed', 'subscribed']));
+    expect(sent.filter((f) => f.type === 'subscribe')).toEqual([expect.objectContaining({ data: { channel: 'public:hooks' } })]);
+    expect(registry().openCount('vic')).toBe(1);
+    const presence = async () => {
+      const res = await nodeFetch(`${h.url}/channels/public:hooks/presence`, { method: 'GET', headers: { 'x-api-key': API_KEY } });
+      return (await res.json()) as { subscribers: number; users: string[] };
+    };
+    expect(await presence()).toEqual({ channel: 'public:hooks', subscribers: 1, users: ['vic'] });
+
+    const publish = async (n: number) => {
+      const res = await nodeFetch(`${h.url}/notifications/channels`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+        body: JSON.stringify({ channels: ['public:hooks'], event: 'room.msg', payload: { n } }),
+      });
+      expect(res.status).toBe(202);
+    };
+    await act(async () => {
+      await publish(1);
+      await publish(2);
+    });
+    await waitFor(() => expect(result.current.a.notifications.map((n) => n.payload.n)).toEqual([2, 1]));
+    expect(result.current.b.notifications.map((n) => [n.channel, n.offset])).toEqual([
+      ['public:hooks', 2],
+      ['public:hooks', 1],
+    ]);
+    expect(result.current.a.position).toEqual({ offset: 2, epoch: result.current.a.notifications[0].epoch });
+
+    unmount();
+    await waitFor(() => expect(registry().openCount('vic')).toBe(0));
+    await waitFor(async () => expect((await presence()).subscribers).toBe(0));
   });
 });

@@ -1,7 +1,7 @@
-import type { NotificationData } from '../src/protocol.js';
+import type { StreamNotificationData } from '../src/protocol.js';
 import { StreamTracker } from '../src/streams.js';
 
-const n = (stream: 'user' | 'broadcast', offset: number, epoch = 'e1'): NotificationData => ({
+const n = (stream: 'user' | 'broadcast', offset: number, epoch = 'e1'): StreamNotificationData => ({
   id: `${stream}-${offset}`, event: 'x', payload: {}, stream, offset, epoch, ts: 0,
 });
 const ok = (user: [number, string], broadcast: [number, string], recovered?: boolean) => ({

@@ -1,5 +1,6 @@
 import WebSocket from 'ws';
 import { HeraldClient, type HeraldClientOptions, type HeraldEvents } from '../src/index.js';
+import { ConnectionRegistry } from '../../src/connections/connection.registry.js';
 import { mintToken, type Herald } from '../../test/support/harness.js';
 
 const live = new Set<HeraldClient>();
@@ -98,4 +99,9 @@ export class FetchGate {
     this.release?.();
     this.waiting = undefined;
   }
+}
+
+/** The server side of a user's authenticated connections on one gateway of Herald `h`. */
+export function serverConnections(h: Herald, userId: string, gateway: 'demo' | 'notification') {
+  return [...h.app.get(ConnectionRegistry).all].filter((c) => c.userId === userId && c.path.replace(/^\//, '') === gateway);
 }

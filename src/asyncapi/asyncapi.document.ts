@@ -1,8 +1,15 @@
+import type { CloseCode as WireCloseCode, ErrorCode } from '@herald/client/protocol';
 import { CloseCode, TYPE_PATTERN } from '../protocol/envelope.js';
 
+/** The standard "internal error" close (RFC 6455), which Herald also uses. */
+const INTERNAL_ERROR: typeof WireCloseCode.INTERNAL_ERROR = 1011;
+/** Herald's addition: a gap in a held stream that history cannot fill (as Centrifugo's "insufficient state"). */
+const INSUFFICIENT_STATE: typeof WireCloseCode.INSUFFICIENT_STATE = 4010;
+
 /**
- * The AsyncAPI 3 description of Herald's two WebSocket gateways (PROTOCOL.md
- * §2–§5, §7), served at /asyncapi.json. A test compares its message types
+ * The AsyncAPI 3 description of Herald's two WebSocket gateways (protocol v1.1,
+ * docs/protocol.md: connecting, the envelope, /demo, /notification with
+ * channels, close codes), served at /asyncapi.json. A test compares its message types
  * with the gateways' @SubscribeMessage handlers and with @herald/client's
  * MESSAGE_TYPES, so the three cannot drift apart.
  */
@@ -28,7 +35,39 @@ const obj = (properties: Record<string, Schema>, required: string[] = Object.key
   additionalProperties: false,
 });
 
+/** The same rule as CHANNEL_NAME_PATTERN in @herald/client/protocol (the drift test compares them). */
+const CHANNEL_NAME = str({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$', description: 'channel name: 1 to 128 characters of [A-Za-z0-9_.:@-]' });
+
+const notificationFields = {
+  id: str({ format: 'uuid', description: 'the id the REST call answered' }),
+  event: str({ pattern: TYPE_PATTERN.source }),
+  payload: { type: 'object', description: '{} when the publisher gave none' },
+  offset: { type: 'integer', minimum: 1, description: "the stream's (or channel's) offset: the previous one plus 1" },
+  epoch: str({ description: 'changes when the history of the stream is lost' }),
+  ts: { type: 'integer', description: 'ms epoch' },
+};
+
+/** The wire types' ErrorCode (the drift test also compares the order with ERROR_CODES of the SDK). */
+const ERROR_CODES = [
+  'bad_json',
+  'binary_unsupported',
+  'invalid',
+  'unknown_type',
+  'unauthenticated',
+  'unauthorized',
+  'forbidden',
+  'channel_limit',
+  'rate_limited',
+  'internal',
+] satisfies ErrorCode[];
+
+/** Every close code the server names is one of the wire types' (compile-time: one source of truth). */
+type WireCode = (typeof WireCloseCode)[keyof typeof WireCloseCode];
+const serverCodesAreWireCodes: Array<(typeof CloseCode)[keyof typeof CloseCode]> extends WireCode[] ? true : never = true;
+void serverCodesAreWireCodes;
+
 const schemas: Record<string, Schema> = {
+  ChannelName: CHANNEL_NAME,
   StreamPosition: obj({ offset: { type: 'integer', minimum: 0 }, epoch: str({ minLength: 1, maxLength: 128 }) }),
   StreamPositions: obj({ user: ref('StreamPosition'), broadcast: ref('StreamPosition') }, []),
   AuthOk: obj(
@@ -43,18 +82,35 @@ const schemas: Record<string, Schema> = {
     ['connectionId', 'userId', 'expiresAt', 'heartbeatMs'],
   ),
   Chat: obj({ from: str({ description: 'sender userId' }), text: str({ minLength: 1, maxLength: 4096 }) }),
-  Notification: obj({
-    id: str({ format: 'uuid' }),
-    event: str({ pattern: TYPE_PATTERN.source }),
-    payload: { type: 'object' },
-    stream: { enum: ['user', 'broadcast'] },
-    offset: { type: 'integer', minimum: 1 },
-    epoch: str(),
-    ts: { type: 'integer', description: 'ms epoch' },
-  }),
+  StreamNotification: obj({ ...notificationFields, stream: { enum: ['user', 'broadcast'] } }),
+  ChannelNotification: obj({ ...notificationFields, stream: { const: 'channel' }, channel: ref('ChannelName') }),
+  Notification: {
+    oneOf: [ref('StreamNotification'), ref('ChannelNotification')],
+    description: "A notification of the connection's user or broadcast stream, or of a channel it subscribed to",
+  },
+  Subscribe: obj(
+    {
+      channel: ref('ChannelName'),
+      token: str({ description: 'a subscription token: a JWT signed like user JWTs, sub = the user, channel = this channel' }),
+      recover: { ...ref('StreamPosition'), description: 'the last position seen in this channel: what was missed since is replayed' },
+    },
+    ['channel'],
+  ),
+  Subscribed: obj(
+    {
+      channel: ref('ChannelName'),
+      offset: { type: 'integer', minimum: 0, description: "the channel's last offset (0 when none yet)" },
+      epoch: str({ minLength: 1 }),
+      recovered: { type: 'boolean', description: 'when subscribe carried recover; the missed notifications follow this reply' },
+    },
+    ['channel', 'offset', 'epoch'],
+  ),
+  ChannelRef: obj({ channel: ref('ChannelName') }),
   Error: obj(
     {
-      code: { enum: ['bad_json', 'binary_unsupported', 'invalid', 'unknown_type', 'unauthenticated', 'unauthorized', 'rate_limited', 'internal'] },
+      code: {
+        enum: ERROR_CODES,
+      },
       message: str(),
       errors: { type: 'array', items: obj({ field: str(), messages: { type: 'array', items: str() } }) },
     },
@@ -98,11 +154,28 @@ const MESSAGES: Record<Gateway, Record<Direction, MessageSpec[]>> = {
     ],
   },
   notification: {
-    client: [auth, ping],
+    client: [
+      auth,
+      ping,
+      {
+        type: 'subscribe',
+        summary: 'Subscribe to a channel (JWT channels claim, a public prefix, or a subscription token); with recover, replay what was missed',
+        data: ref('Subscribe'),
+        id: 'optional',
+      },
+      { type: 'unsubscribe', summary: 'Leave a channel (answered even when not held)', data: ref('ChannelRef'), id: 'optional' },
+    ],
     server: [
       authOk,
       pong,
-      { type: 'notification', summary: 'A notification of the user or broadcast stream, in offset order', data: ref('Notification'), id: 'none' },
+      {
+        type: 'notification',
+        summary: 'A notification of the user stream, the broadcast stream or a subscribed channel, in offset order per stream',
+        data: ref('Notification'),
+        id: 'none',
+      },
+      { type: 'subscribed', summary: "The channel's position; with recover, the missed notifications follow, before any live one", data: ref('Subscribed'), id: 'reply' },
+      { type: 'unsubscribed', summary: 'Nothing of the channel follows this reply', data: ref('ChannelRef'), id: 'reply' },
       error,
     ],
   },
@@ -115,6 +188,8 @@ const REPLIES: Record<string, string[]> = {
   echo: ['echo', 'error'],
   broadcast: ['ack', 'error'],
   direct: ['ack', 'error'],
+  subscribe: ['subscribed', 'error'],
+  unsubscribe: ['unsubscribed', 'error'],
 };
 
 export const CLOSE_CODES = [
@@ -125,6 +200,12 @@ export const CLOSE_CODES = [
   { code: CloseCode.UNAUTHORIZED, meaning: 'unauthorized, or the JWT expired', client: 'get a fresh JWT and ticket, then reconnect' },
   { code: CloseCode.AUTH_TIMEOUT, meaning: 'no auth within AUTH_TIMEOUT_MS', client: 'reconnect' },
   { code: CloseCode.RATE_LIMITED, meaning: 'far over the rate limit', client: 'reconnect after a pause' },
+  { code: INTERNAL_ERROR, meaning: 'an unexpected failure on Herald, e.g. the streams of a /notification connection could not be attached', client: 'reconnect with backoff, with recovery' },
+  {
+    code: INSUFFICIENT_STATE,
+    meaning: 'notifications of a stream or channel the connection holds were missed and are no longer in history (Herald’s addition to §7)',
+    client: 'reconnect at once, with recovery; recovered: false then says to refetch',
+  },
 ];
 
 const UPGRADE_REFUSALS = [
@@ -169,8 +250,8 @@ export function asyncApiDocument(host = 'localhost:3000'): Record<string, unknow
       title: `/${gateway}`,
       description:
         gateway === 'demo'
-          ? 'Individual and broadcast messages between users (PROTOCOL §4).'
-          : 'Server push with per-stream offsets, epochs and recovery (PROTOCOL §5).',
+          ? 'Individual and broadcast messages between users (docs/protocol.md §4).'
+          : 'Server push with per-stream offsets, epochs and recovery, and channels: named streams many users share (docs/protocol.md §5, §10).',
       messages: channelMessages,
       bindings: {
         ws: { method: 'GET', query: obj({ ticket: str({ minLength: 22, description: 'one-time ticket from POST /auth/ticket' }) }), bindingVersion: '0.1.0' },
@@ -200,7 +281,7 @@ export function asyncApiDocument(host = 'localhost:3000'): Record<string, unknow
     asyncapi: '3.0.0',
     info: {
       title: 'Herald WebSocket gateways',
-      version: '1',
+      version: '1.1',
       description:
         'Every frame is one UTF-8 JSON object {type, data?, id?} in a text frame. Connect with a ticket from POST /auth/ticket, ' +
         'then send auth. REST endpoints are described at /docs-json.',

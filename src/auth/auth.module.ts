@@ -3,12 +3,11 @@ import { JwtModule } from '@nestjs/jwt';
 import { ApiKeyGuard } from './api-key.guard.js';
 import { JwtVerifier } from './jwt-verifier.service.js';
 import { TicketsController } from './tickets.controller.js';
-import { WsJwtGuard } from './ws-jwt.guard.js';
 
 @Module({
   imports: [JwtModule.register({})],
   controllers: [TicketsController],
-  providers: [JwtVerifier, ApiKeyGuard, WsJwtGuard],
-  exports: [JwtVerifier, ApiKeyGuard, WsJwtGuard],
+  providers: [JwtVerifier, ApiKeyGuard],
+  exports: [JwtVerifier, ApiKeyGuard],
 })
 export class AuthModule {}

@@ -7,6 +7,14 @@ export interface UserClaims {
   sub: string;
   /** `exp` in ms since the epoch. */
   expiresAt: number;
+  /** PROTOCOL §10: the channels (names, or prefixes ending in `*`) the user may subscribe to; absent unless an array of strings. */
+  channels?: string[];
+}
+
+/** A subscription token's claims (PROTOCOL §10): the user and the one channel it grants. */
+export interface SubscriptionClaims {
+  sub: string;
+  channel: string;
 }
 
 export class InvalidTokenError extends Error {}
@@ -33,6 +41,21 @@ export class JwtVerifier {
   }
 
   async verify(token: unknown): Promise<UserClaims> {
+    const payload = await this.verified(token);
+    const { channels } = payload;
+    const claims: UserClaims = { sub: payload.sub, expiresAt: payload.exp * 1000 };
+    if (Array.isArray(channels) && channels.every((c) => typeof c === 'string')) claims.channels = channels;
+    return claims;
+  }
+
+  /** A subscription token: signed with the user-JWT key and algorithm, checked by the same rules, carrying `channel`. */
+  async verifySubscription(token: unknown): Promise<SubscriptionClaims> {
+    const payload = await this.verified(token);
+    if (typeof payload.channel !== 'string') throw new InvalidTokenError('token has no channel');
+    return { sub: payload.sub, channel: payload.channel };
+  }
+
+  private async verified(token: unknown): Promise<Record<string, unknown> & { sub: string; exp: number }> {
     if (typeof token !== 'string' || token.length === 0 || token.length > 8192) {
       throw new InvalidTokenError('token missing or malformed');
     }
@@ -54,6 +77,6 @@ export class JwtVerifier {
       throw new InvalidTokenError('token has no sub');
     }
     if (typeof payload.exp !== 'number') throw new InvalidTokenError('token has no exp');
-    return { sub: payload.sub, expiresAt: payload.exp * 1000 };
+    return payload as Record<string, unknown> & { sub: string; exp: number };
   }
 }

@@ -1,9 +1,11 @@
-import type { IdempotencyStore, PresenceManager } from './broker.js';
-import { addOne, countOf, type OneOrSet, removeOne } from './one-or-set.js';
+import type { ChannelPresence, IdempotencyStore, PresenceManager } from './broker.js';
+import { addOne, countOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
 
-/** Presence of this one instance. */
+/** Presence of this one instance: nothing to expire, entries leave with their connections. */
 export class MemoryPresence implements PresenceManager {
   private readonly users = new Map<string, OneOrSet<string>>();
+  /** channel → connection id → user id */
+  private readonly channels = new Map<string, Map<string, string>>();
 
   async add(userId: string, connectionId: string): Promise<void> {
     addOne(this.users, userId, connectionId);
@@ -17,6 +19,29 @@ export class MemoryPresence implements PresenceManager {
     return countOf(this.users, userId);
   }
 
+  async join(channel: string, userId: string, connectionId: string): Promise<void> {
+    let held = this.channels.get(channel);
+    if (!held) this.channels.set(channel, (held = new Map()));
+    held.set(connectionId, userId);
+  }
+
+  async leave(channel: string, _userId: string, connectionId: string): Promise<void> {
+    const held = this.channels.get(channel);
+    if (!held?.delete(connectionId) || held.size > 0) return;
+    this.channels.delete(channel);
+  }
+
+  async channel(channel: string, maxUsers: number): Promise<ChannelPresence> {
+    const held = this.channels.get(channel);
+    if (!held) return { subscribers: 0, users: [] };
+    const users = new Set<string>();
+    for (const userId of held.values()) {
+      if (users.size >= maxUsers) break;
+      users.add(userId);
+    }
+    return { subscribers: held.size, users: [...users] };
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -27,6 +52,11 @@ export class MemoryIdempotency implements IdempotencyStore {
   constructor(private readonly now: () => number = Date.now) {}
 
   async claim(key: string, id: string, ttlMs: number): Promise<string | undefined> {
+    return this.claimNow(key, id, ttlMs);
+  }
+
+  /** `claim`, synchronously: the memory broker claims and publishes in one step. */
+  claimNow(key: string, id: string, ttlMs: number): string | undefined {
     const now = this.now();
     const found = this.keys.get(key);
     if (found && found.expires > now) return found.id;

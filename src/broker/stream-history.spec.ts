@@ -5,7 +5,7 @@ const T0 = 1_000_000;
 describe('StreamHistory', () => {
   it('starts empty at offset 0 with an epoch', () => {
     const s = new StreamHistory(10, 60_000, T0);
-    const read = s.read('ch', T0, 0);
+    const read = s.read('ch', T0, { since: 0 });
     expect(read.position.offset).toBe(0);
     expect(typeof read.position.epoch).toBe('string');
     expect(read.position.epoch.length).toBeGreaterThan(0);
@@ -17,19 +17,19 @@ describe('StreamHistory', () => {
     const pubs = ['a', 'b', 'c', 'd'].map((d, i) => s.append('ch', d, T0 + i));
     expect(pubs.map((p) => p.offset)).toEqual([1, 2, 3, 4]);
     expect(new Set(pubs.map((p) => p.epoch))).toEqual(new Set([s.epoch]));
-    expect(pubs[0]).toEqual({ channel: 'ch', data: 'a', offset: 1, epoch: s.epoch });
+    expect(pubs[0]).toEqual({ stream: 'ch', data: 'a', offset: 1, epoch: s.epoch });
     expect(s.read('ch', T0 + 10).position).toEqual({ offset: 4, epoch: s.epoch });
   });
 
   it('reads what came after the given offset, oldest first', () => {
     const s = new StreamHistory(10, 60_000, T0);
     for (const d of ['a', 'b', 'c']) s.append('ch', d, T0);
-    expect(s.read('ch', T0, 1).publications.map((p) => [p.offset, p.data])).toEqual([
+    expect(s.read('ch', T0, { since: 1 }).publications.map((p) => [p.offset, p.data])).toEqual([
       [2, 'b'],
       [3, 'c'],
     ]);
-    expect(s.read('ch', T0, 3).publications).toEqual([]);
-    expect(s.read('ch', T0, 0).publications).toHaveLength(3);
+    expect(s.read('ch', T0, { since: 3 }).publications).toEqual([]);
+    expect(s.read('ch', T0, { since: 0 }).publications).toHaveLength(3);
   });
 
   it('returns the position only when no offset is asked for', () => {
@@ -41,7 +41,7 @@ describe('StreamHistory', () => {
   it('keeps only the last `size` publications but keeps counting offsets', () => {
     const s = new StreamHistory(3, 60_000, T0);
     for (let i = 1; i <= 7; i++) s.append('ch', `m${i}`, T0);
-    const read = s.read('ch', T0, 0);
+    const read = s.read('ch', T0, { since: 0 });
     expect(read.position.offset).toBe(7);
     expect(read.publications.map((p) => p.offset)).toEqual([5, 6, 7]);
   });
@@ -50,11 +50,18 @@ describe('StreamHistory', () => {
     const s = new StreamHistory(10, 1_000, T0);
     s.append('ch', 'old', T0);
     s.append('ch', 'new', T0 + 800);
-    expect(s.read('ch', T0 + 1_000, 0).publications.map((p) => p.data)).toEqual(['old', 'new']);
-    const later = s.read('ch', T0 + 1_500, 0);
+    expect(s.read('ch', T0 + 1_000, { since: 0 }).publications.map((p) => p.data)).toEqual(['old', 'new']);
+    const later = s.read('ch', T0 + 1_500, { since: 0 });
     expect(later.publications.map((p) => p.data)).toEqual(['new']);
     expect(later.position.offset).toBe(2);
-    expect(s.read('ch', T0 + 5_000, 0).publications).toEqual([]);
+    expect(s.read('ch', T0 + 5_000, { since: 0 }).publications).toEqual([]);
+  });
+
+  it('returns at most `limit` publications after `since`, the oldest first', () => {
+    const s = new StreamHistory(10, 60_000, T0);
+    for (let i = 1; i <= 6; i++) s.append('ch', `m${i}`, T0);
+    expect(s.read('ch', T0, { since: 2, limit: 3 }).publications.map((p) => p.offset)).toEqual([3, 4, 5]);
+    expect(s.read('ch', T0, { since: 0, limit: 100 }).publications).toHaveLength(6);
   });
 
   it('uses a fresh epoch per stream', () => {

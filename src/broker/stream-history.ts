@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { HistoryResult, Publication } from './broker.js';
+import type { HistoryOptions, HistoryResult, Publication } from './broker.js';
 
 export const newEpoch = () => randomBytes(6).toString('base64url');
 
@@ -14,10 +14,10 @@ interface Entry {
 
 /**
  * One stream's history in memory: the last `size` entries, each kept `ttlMs`.
- * Pure logic with an injectable clock; the memory broker holds one per channel.
+ * Pure logic with an injectable clock; the memory broker holds one per stream.
  */
 export class StreamHistory {
-  readonly epoch = newEpoch();
+  readonly epoch: string;
   private offset = 0;
   private entries: Entry[] = [];
   lastUsed: number;
@@ -26,27 +26,33 @@ export class StreamHistory {
     private readonly size: number,
     private readonly ttlMs: number,
     now: number,
+    epoch = newEpoch(),
   ) {
     this.lastUsed = now;
+    this.epoch = epoch;
   }
 
-  append(channel: string, data: string, now: number): Publication {
+  append(stream: string, data: string, now: number): Publication {
     this.offset += 1;
     this.entries.push({ offset: this.offset, data, ts: now });
     if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
     this.lastUsed = now;
-    return { channel, data, offset: this.offset, epoch: this.epoch };
+    return { stream, data, offset: this.offset, epoch: this.epoch };
   }
 
-  read(channel: string, now: number, sinceOffset?: number): HistoryResult {
+  read(stream: string, now: number, options: HistoryOptions = {}): HistoryResult {
     this.lastUsed = now;
     const cutoff = now - this.ttlMs;
-    if (this.entries.length > 0) this.entries = this.entries.filter((e) => e.ts >= cutoff);
+    if (this.entries.length > 0 && this.entries[0].ts < cutoff) this.entries = this.entries.filter((e) => e.ts >= cutoff);
     const position = { offset: this.offset, epoch: this.epoch };
-    if (sinceOffset === undefined) return { position, publications: [] };
-    const publications = this.entries
-      .filter((e) => e.offset > sinceOffset)
-      .map((e) => ({ channel, data: e.data, offset: e.offset, epoch: this.epoch }));
+    const { since, limit } = options;
+    if (since === undefined) return { position, publications: [] };
+    const publications: Publication[] = [];
+    for (const e of this.entries) {
+      if (e.offset <= since) continue;
+      if (limit !== undefined && publications.length >= limit) break;
+      publications.push({ stream, data: e.data, offset: e.offset, epoch: this.epoch });
+    }
     return { position, publications };
   }
 

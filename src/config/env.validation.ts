@@ -46,6 +46,9 @@ class EnvironmentVariables {
   /** Cluster presence: a dead instance's connections stop counting within this (PROTOCOL §9: at most 30 s). */
   @Transform(toInt) @IsInt() @Min(100) @Max(30_000) PRESENCE_TTL_MS = 25_000;
   @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS = 10_000;
+  /** PROTOCOL §10: channels whose name starts with one of these (comma-separated) anyone may subscribe to. */
+  @Transform(blankToUndefined) @IsOptional() @IsString() PUBLIC_CHANNEL_PREFIXES?: string;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) MAX_CHANNELS_PER_CONNECTION = 128;
   /** Slowloris: a request (an upgrade too) must send its headers within this, and all of it within the next. */
   @Transform(toInt) @IsInt() @Min(100) HTTP_HEADERS_TIMEOUT_MS = 10_000;
   @Transform(toInt) @IsInt() @Min(100) HTTP_REQUEST_TIMEOUT_MS = 10_000;
@@ -63,6 +66,7 @@ export const ENV_VARIABLES = [
   'TICKET_TTL_MS', 'AUTH_TIMEOUT_MS', 'HEARTBEAT_INTERVAL_MS', 'MAX_PAYLOAD_BYTES', 'MAX_BODY_BYTES',
   'MAX_CONNECTIONS', 'MAX_CONNECTIONS_PER_USER', 'ALLOWED_ORIGINS', 'RATE_LIMIT_PER_SEC',
   'SEND_BUFFER_MAX_BYTES', 'HISTORY_SIZE', 'HISTORY_TTL_MS', 'IDEMPOTENCY_TTL_MS', 'PRESENCE_TTL_MS', 'SHUTDOWN_TIMEOUT_MS',
+  'PUBLIC_CHANNEL_PREFIXES', 'MAX_CHANNELS_PER_CONNECTION',
   'HERALD_DEV_KEYS', 'HTTP_HEADERS_TIMEOUT_MS', 'HTTP_REQUEST_TIMEOUT_MS', 'HISTORY_MAX_STREAMS',
 ] as const;
 
@@ -196,6 +200,8 @@ export function validateEnv(raw: Record<string, unknown>): HeraldConfig {
     idempotencyTtlMs: env.IDEMPOTENCY_TTL_MS,
     presenceTtlMs: env.PRESENCE_TTL_MS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    publicChannelPrefixes: splitList(env.PUBLIC_CHANNEL_PREFIXES),
+    maxChannelsPerConnection: env.MAX_CHANNELS_PER_CONNECTION,
     httpHeadersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
     httpRequestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     historyMaxStreams: env.HISTORY_MAX_STREAMS,

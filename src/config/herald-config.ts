@@ -34,6 +34,9 @@ export interface HeraldConfig {
   /** Redis presence entries live this long unless their instance refreshes them. */
   presenceTtlMs: number;
   shutdownTimeoutMs: number;
+  /** PROTOCOL §10: name prefixes of channels anyone may subscribe to (none by default). */
+  publicChannelPrefixes: string[];
+  maxChannelsPerConnection: number;
   /** The HTTP server's headersTimeout and requestTimeout (slowloris); a silent socket is closed after the first too. */
   httpHeadersTimeoutMs: number;
   httpRequestTimeoutMs: number;

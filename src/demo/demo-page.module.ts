@@ -2,6 +2,7 @@ import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
@@ -25,6 +26,7 @@ export class DemoPageModule implements OnModuleInit {
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
     private readonly adapterHost: HttpAdapterHost,
     private readonly notifications: NotificationsService,
+    @Inject(PRESENCE) private readonly presence: PresenceManager,
   ) {}
 
   onModuleInit(): void {
@@ -32,13 +34,13 @@ export class DemoPageModule implements OnModuleInit {
     const http = this.adapterHost.httpAdapter;
     if (http.getType() !== 'fastify') return;
     const fastify = http.getInstance<FastifyInstance>();
-    registerDevTools(fastify, this.config, this.notifications);
+    registerDevTools(fastify, this.config, this.notifications, this.presence);
     // wildcard off: one route per file found at start, so no catch-all route shadows Nest's 404
     const statics = { wildcard: false, index: 'index.html', serveDotFiles: false };
     void fastify.register(fastifyStatic, { ...statics, root: DEMO_ASSETS.page, prefix: '/' });
     void fastify.register(fastifyStatic, { ...statics, root: DEMO_ASSETS.client, prefix: '/client/', decorateReply: false });
     fastify.get('/client/herald-client.js', (_req, reply) => reply.sendFile('index.js', DEMO_ASSETS.client));
     if (!clientBuilt()) this.log.warn('client SDK not built (run `npm run build`): the demo page at / cannot load it');
-    this.log.log('Demo page at / and /dev/token, /dev/notify are on (development keys only)');
+    this.log.log('Demo page at / and /dev/token, /dev/notify, /dev/presence, /dev/channels/:channel/presence are on (development keys only)');
   }
 }

@@ -1,23 +1,28 @@
 import { UseFilters, UseGuards } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import type { WebSocket } from 'ws';
-import { type AuthFrame, WsJwtGuard } from '../auth/ws-jwt.guard.js';
+import { connectionOf } from '../connections/connection.js';
+import { WsErrorFilter } from '../connections/ws-exception.filter.js';
 import { Frame, type Reply } from '../protocol/envelope.js';
 import { AuthDto, BroadcastDto, DirectDto } from '../protocol/messages.dto.js';
-import { WsErrorFilter } from '../protocol/ws-exception.filter.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
-import { BroadcastService } from '../realtime/broadcast.service.js';
-import { connectionOf } from '../realtime/connection.js';
+import { BroadcastService } from '../streams/broadcast.service.js';
+import { streamName } from '../streams/stream-names.js';
+import { StreamSubscriptions } from '../streams/stream-subscriptions.service.js';
 import { GatewaySession } from './gateway-session.js';
+import { type AuthFrame, WsJwtGuard } from './ws-jwt.guard.js';
+
+const PATH = '/demo';
 
 /** `/demo` (PROTOCOL §4): echo, broadcast and direct messages between users. */
-@WebSocketGateway({ path: '/demo' })
+@WebSocketGateway({ path: PATH })
 @UseGuards(WsJwtGuard)
 @UseFilters(WsErrorFilter)
 export class DemoGateway {
   constructor(
     private readonly session: GatewaySession,
     private readonly broadcast: BroadcastService,
+    private readonly subscriptions: StreamSubscriptions,
   ) {}
 
   @SubscribeMessage('auth')
@@ -25,8 +30,25 @@ export class DemoGateway {
     @ConnectedSocket() client: WebSocket,
     @MessageBody() frame: AuthFrame,
     @MessageBody('data', wsValidationPipe) _data: AuthDto,
-  ): Promise<Reply> {
-    return { type: 'auth_ok', data: await this.session.authenticate(connectionOf(client)!, frame) };
+  ): Promise<Reply | undefined> {
+    const conn = connectionOf(client)!;
+    const refresh = conn.authenticated;
+    const ok = await this.session.authenticate(conn, frame);
+    if (refresh) return { type: 'auth_ok', data: ok };
+    // the gateway's and the user's own fan-outs: plain streams, nothing to recover
+    let opened;
+    try {
+      opened = await this.subscriptions.open(conn, [
+        { stream: streamName.gateway(PATH), kind: 'plain' },
+        { stream: streamName.direct(PATH, conn.userId!), kind: 'plain' },
+      ]);
+    } catch (err) {
+      conn.close(1011, 'could not attach streams');
+      throw err;
+    }
+    conn.reply('auth_ok', ok, frame.id);
+    this.subscriptions.resume(opened);
+    return undefined;
   }
 
   @SubscribeMessage('echo')
@@ -41,7 +63,7 @@ export class DemoGateway {
     @MessageBody('data', wsValidationPipe) data: BroadcastDto,
   ): Promise<Reply | undefined> {
     const from = connectionOf(client)!.userId;
-    await this.broadcast.toGateway('demo', 'broadcast', { from, text: data.text });
+    await this.broadcast.toGateway(PATH, 'broadcast', { from, text: data.text });
     return frame.id === undefined ? undefined : { type: 'ack' };
   }
 
@@ -52,7 +74,7 @@ export class DemoGateway {
     @MessageBody('data', wsValidationPipe) data: DirectDto,
   ): Promise<Reply | undefined> {
     const from = connectionOf(client)!.userId;
-    await this.broadcast.toUsers('demo', [data.to], 'direct', { from, text: data.text });
+    await this.broadcast.toUsers(PATH, [data.to], 'direct', { from, text: data.text });
     return frame.id === undefined ? undefined : { type: 'ack' };
   }
 

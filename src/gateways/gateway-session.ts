@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { Inject } from '@nestjs/common';
-import { type AuthFrame } from '../auth/ws-jwt.guard.js';
+import { type AuthFrame } from './ws-jwt.guard.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { Connection } from '../realtime/connection.js';
-import { ConnectionLifecycle } from '../realtime/connection-lifecycle.service.js';
+import { Connection } from '../connections/connection.js';
+import { ConnectionLifecycle } from '../connections/connection-lifecycle.service.js';
 
 /** The `auth_ok` fields of PROTOCOL §2.3, shared by both gateways. */
 export interface AuthOk {

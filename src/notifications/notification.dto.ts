@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { CHANNEL_PATTERN, CHANNEL_RULE } from '../channels/channel-name.js';
 import { TYPE_PATTERN } from '../protocol/envelope.js';
 import { registerFastAccept } from '../protocol/http-validation.pipe.js';
 
@@ -50,6 +51,16 @@ export class BatchNotificationsDto {
 export class BatchAcceptedResponse {
   @ApiProperty({ type: [String], format: 'uuid', description: 'One id per item, in order; an idempotencyKey seen before answers its first id' })
   ids: string[];
+}
+
+export class ChannelNotificationDto extends BroadcastNotificationDto {
+  @ApiProperty({ type: [String], minItems: 1, maxItems: 100, example: ['doc:42'], description: 'Channel names (PROTOCOL §10)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(CHANNEL_PATTERN, { each: true, message: CHANNEL_RULE })
+  channels: string[];
 }
 
 export class AcceptedResponse {

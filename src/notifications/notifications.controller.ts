@@ -3,8 +3,16 @@ import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
-import { AcceptedResponse, BatchAcceptedResponse, BatchNotificationsDto, BroadcastNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
+import { AcceptedResponse, BatchAcceptedResponse, BatchNotificationsDto, BroadcastNotificationDto, ChannelNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
+
+const UNAVAILABLE =
+  'Redis unreachable, or known not to have run the publication: nothing was delivered and the idempotencyKey stays free; retry later. Body: {statusCode, error, outcome: "not_delivered", message}';
+const OUTCOME_UNKNOWN =
+  'Redis did not answer a publication it was sent (it hung or dropped the connection mid-call): it may or may not have been delivered. ' +
+  'Body: {statusCode, error, outcome: "unknown", id, message}. Retry with the same idempotencyKey: the answer is then 202 with this id if it was delivered, or a delivery now; never twice.';
+/** Both 503 cases of a publication (README, "Publish outcomes"): PROTOCOL §9 answers 503 for either; `outcome` tells them apart. */
+const PUBLISH_UNAVAILABLE = `${UNAVAILABLE} Or, when the outcome is unknown: ${OUTCOME_UNKNOWN}`;
 
 @ApiTags('notifications')
 @ApiSecurity('api-key')
@@ -25,7 +33,7 @@ export class NotificationsController {
   @ApiAcceptedResponse({ type: AcceptedResponse })
   @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
   @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; nothing was delivered' })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
   async notifyUsers(@Body() dto: UserNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyUsers(dto) };
   }
@@ -54,9 +62,20 @@ export class NotificationsController {
   @ApiAcceptedResponse({ type: AcceptedResponse })
   @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
   @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; nothing was delivered' })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
   async notifyAll(@Body() dto: BroadcastNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyAll(dto) };
+  }
+
+  @Post('notifications/channels')
+  @HttpCode(202)
+  @ApiOperation({ summary: "Notify the subscribers of 1..100 channels; kept in each channel's history for recovery (PROTOCOL §10)" })
+  @ApiAcceptedResponse({ type: AcceptedResponse })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation (a bad channel name included); field errors listed' })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
+  async notifyChannels(@Body() dto: ChannelNotificationDto): Promise<AcceptedResponse> {
+    return { id: await this.notifications.notifyChannels(dto) };
   }
 
   @Get('presence/:userId')

@@ -1,26 +1,25 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { HttpException, Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { IDEMPOTENCY, type IdempotencyStore } from '../broker/broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { BroadcastService, NotificationBody } from '../realtime/broadcast.service.js';
-import { BroadcastNotificationDto, UserNotificationDto } from './notification.dto.js';
+import { BroadcastService, NotificationBody } from '../streams/broadcast.service.js';
+import { BroadcastNotificationDto, ChannelNotificationDto, UserNotificationDto } from './notification.dto.js';
+import { publishOnce } from './publish-outcome.js';
 
-/** REST notifications (PROTOCOL §6): idempotency, then one publish through BroadcastService. */
+/** REST notifications (PROTOCOL §6): one atomic publish, its idempotency key claimed in the same step. */
 @Injectable()
 export class NotificationsService {
   constructor(
     @Inject(HERALD_CONFIG) private readonly config: HeraldConfig,
-    @Inject(IDEMPOTENCY) private readonly idempotency: IdempotencyStore,
     private readonly broadcast: BroadcastService,
   ) {}
 
   notifyUsers(dto: UserNotificationDto, endpoint: 'users' | 'batch' = 'users'): Promise<string> {
     const userIds = dto.userIds.length === 1 ? dto.userIds : [...new Set(dto.userIds)];
-    return this.accept(endpoint, dto, (body) => this.broadcast.notifyUsers(userIds, body));
+    return this.accept(endpoint, dto, (body, idem) => this.broadcast.notifyUsers(userIds, body, idem));
   }
 
   notifyAll(dto: BroadcastNotificationDto): Promise<string> {
-    return this.accept('broadcast', dto, (body) => this.broadcast.notifyAll(body));
+    return this.accept('broadcast', dto, (body, idem) => this.broadcast.notifyAll(body, idem));
   }
 
   /**
@@ -45,7 +44,16 @@ export class NotificationsService {
     });
     const failures = (await Promise.all(accepted)).filter((err) => err !== undefined);
     if (failures.length > 0) {
-      throw new ServiceUnavailableException('broker unavailable; some items may not have been delivered: retry the batch with the same idempotencyKeys', { cause: failures[0] });
+      const unknown = failures.some((err) => err instanceof HttpException && (err.getResponse() as { outcome?: string }).outcome === 'unknown');
+      throw new ServiceUnavailableException(
+        {
+          statusCode: 503,
+          error: 'Service Unavailable',
+          outcome: unknown ? 'unknown' : 'partial',
+          message: 'broker unavailable; some items may not have been delivered: retry the batch with the same idempotencyKeys',
+        },
+        { cause: failures[0] },
+      );
     }
     for (let i = 0; i < items.length; i++) {
       const key = items[i].idempotencyKey;
@@ -54,23 +62,18 @@ export class NotificationsService {
     return ids;
   }
 
-  private async accept(
+  notifyChannels(dto: ChannelNotificationDto): Promise<string> {
+    const channels = [...new Set(dto.channels)];
+    return this.accept('channels', dto, (body, idem) => this.broadcast.notifyChannels(channels, body, idem));
+  }
+
+  private accept(
     endpoint: string,
     dto: BroadcastNotificationDto,
-    publish: (body: NotificationBody) => Promise<void>,
+    publish: (body: NotificationBody, idempotency?: { key: string; id: string; ttlMs: number }) => Promise<void>,
   ): Promise<string> {
     const id = randomUUID();
-    const key = dto.idempotencyKey && `idem:${endpoint}:${dto.idempotencyKey}`;
-    try {
-      if (key) {
-        const first = await this.idempotency.claim(key, id, this.config.idempotencyTtlMs);
-        if (first) return first;
-      }
-      await publish({ id, event: dto.event, payload: dto.payload ?? {}, ts: Date.now() });
-    } catch (err) {
-      if (key) await this.idempotency.release(key).catch(() => undefined);
-      throw new ServiceUnavailableException('broker unavailable; nothing was delivered', { cause: err });
-    }
-    return id;
+    const body = { id, event: dto.event, payload: dto.payload ?? {}, ts: Date.now() };
+    return publishOnce(id, { endpoint, idempotencyKey: dto.idempotencyKey, ttlMs: this.config.idempotencyTtlMs }, (idem) => publish(body, idem));
   }
 }

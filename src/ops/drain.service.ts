@@ -3,8 +3,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { CloseCode } from '../protocol/envelope.js';
-import { ConnectionRegistry } from '../realtime/connection.registry.js';
-import { DrainState } from './drain.state.js';
+import { ConnectionRegistry } from '../connections/connection.registry.js';
+import { DrainState } from '../connections/drain.state.js';
 
 /** How long sockets get to answer the 1001 close frame, at most (and at most half the budget). */
 const SOCKET_GRACE_MS = 5_000;

@@ -2,7 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { BROKER, type Broker } from '../broker/broker.js';
-import { DrainState } from './drain.state.js';
+import { DrainState } from '../connections/drain.state.js';
 
 @ApiTags('ops')
 @Controller('health')

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Params } from 'nestjs-pino';
 import { destination, type Logger } from 'pino';
 import { type HeraldConfig } from '../config/herald-config.js';
-import { safeUrl } from '../realtime/access-log.js';
+import { safeUrl } from '../connections/access-log.js';
 
 /**
  * JSON lines on stdout; credentials are redacted wherever they could appear.

@@ -1,17 +1,15 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { RealtimeModule } from '../realtime/realtime.module.js';
+import { ConnectionsModule } from '../connections/connections.module.js';
 import { DrainService } from './drain.service.js';
-import { DrainState } from './drain.state.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
-import { MetricsService } from './metrics.service.js';
 
-@Global()
+/** Operations: health, metrics endpoint, graceful drain. */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), RealtimeModule],
+  imports: [TerminusModule.forRoot({ logger: false }), ConnectionsModule],
   controllers: [HealthController, MetricsController],
-  providers: [MetricsService, DrainState, DrainService],
-  exports: [MetricsService, DrainState, DrainService],
+  providers: [DrainService],
+  exports: [DrainService],
 })
 export class OpsModule {}

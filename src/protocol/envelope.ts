@@ -1,3 +1,4 @@
+import type { ErrorCode } from '@herald/client/protocol';
 import { WsException } from '@nestjs/websockets';
 import { plainToInstance } from 'class-transformer';
 import { IsString, Matches, MaxLength, ValidateIf, ValidationError, validateSync } from 'class-validator';
@@ -5,15 +6,8 @@ import { IsString, Matches, MaxLength, ValidateIf, ValidationError, validateSync
 /** PROTOCOL §3: `type` and notification `event` names. */
 export const TYPE_PATTERN = /^[a-z0-9_.:-]{1,64}$/;
 
-export type ErrorCode =
-  | 'bad_json'
-  | 'binary_unsupported'
-  | 'invalid'
-  | 'unknown_type'
-  | 'unauthenticated'
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'internal';
+/** The wire types have one source, shared with the SDK (client/src/protocol.ts); the server imports them as types only. */
+export type { ErrorCode };
 
 /** PROTOCOL §7. */
 export const CloseCode = {
@@ -24,6 +18,13 @@ export const CloseCode = {
   UNAUTHORIZED: 4401,
   AUTH_TIMEOUT: 4408,
   RATE_LIMITED: 4429,
+  /**
+   * Herald's addition to PROTOCOL §7: notifications of a stream the
+   * connection holds were missed and are no longer in history (or history
+   * could not be read). Reconnect at once, with recovery: `recovered: false`
+   * then tells the client to refetch its state.
+   */
+  INSUFFICIENT_STATE: 4010,
 } as const;
 
 export interface FieldError {
@@ -50,8 +51,6 @@ export class Frame {
 export interface Reply {
   type: string;
   data?: unknown;
-  /** Runs right after the reply is sent, e.g. a replay that must follow `auth_ok`. */
-  afterSend?: () => void;
 }
 
 /** Thrown by guards, pipes and handlers; the WS exception filter turns it into an `error` frame. */

@@ -12,12 +12,37 @@ const ERROR_LOG_EVERY_MS = 30_000;
 
 export const REDIS = Symbol('REDIS');
 
+interface Health {
+  ok: boolean;
+  failures: number;
+  pinging: boolean;
+  pingSentAt: number;
+}
+
+/** A ping unanswered this long means Redis hangs: new writes are refused (503) rather than sent into the void. */
+const STALL_MS = 1000;
+
 /** Anything Redis could not do: REST maps it to 503, the upgrade path refuses with 503. */
 export class RedisUnavailableError extends ServiceUnavailableException {
   constructor(cause: unknown) {
     super('redis unavailable; try again', { cause });
   }
 }
+
+/**
+ * A write that was sent to Redis and never answered (timed out, or the
+ * connection dropped under it): Redis may have run it, or may run it later.
+ */
+export class RedisOutcomeUnknownError extends Error {
+  constructor(cause: unknown) {
+    super('redis did not answer; the command may or may not have run', { cause });
+  }
+}
+
+/** Errors with which Redis refuses a command before running any of it. */
+const REFUSED_BEFORE_RUNNING = /^(OOM|BUSY|NOSCRIPT|LOADING|MASTERDOWN|READONLY|NOPERM|NOAUTH|MISCONF|ERR unknown command)/;
+/** ioredis's words for a command it never wrote (not connected, offline queue off). */
+const NEVER_WRITTEN = /Stream isn't writeable|enableOfflineQueue/;
 
 /**
  * One Redis deployment as Herald sees it: a command client shared by every
@@ -30,7 +55,7 @@ export class RedisConnection {
   readonly client: Redis;
   private readonly log = new Logger('Redis');
   private readonly clients: Redis[] = [];
-  private readonly health = new WeakMap<Redis, { ok: boolean; failures: number; pinging: boolean }>();
+  private readonly health = new WeakMap<Redis, Health>();
   private readonly pinger: NodeJS.Timeout;
   private closed = false;
 
@@ -70,7 +95,7 @@ export class RedisConnection {
       lastError = { message: err.message, at: now };
       this.log.warn({ role, err: err.message }, 'redis client error');
     });
-    const health = { ok: false, failures: 0, pinging: false };
+    const health: Health = { ok: false, failures: 0, pinging: false, pingSentAt: 0 };
     this.health.set(client, health);
     client.on('ready', () => {
       Object.assign(health, { ok: true, failures: 0 });
@@ -86,7 +111,13 @@ export class RedisConnection {
 
   /** Connected and answering, on every client this connection made. */
   isReady(): boolean {
-    return !this.closed && this.clients.every((c) => c.status === 'ready' && this.health.get(c)?.ok === true);
+    return !this.closed && this.clients.every((c) => this.answering(c));
+  }
+
+  /** Connected, the last ping answered, and none outstanding for longer than STALL_MS. */
+  private answering(client: Redis): boolean {
+    const h = this.health.get(client);
+    return client.status === 'ready' && h?.ok === true && !(h.pinging && Date.now() - h.pingSentAt > STALL_MS);
   }
 
   /** Resolves true once ready, false after `timeoutMs` (startup does not wait forever for Redis). */
@@ -103,6 +134,31 @@ export class RedisConnection {
   script<T>(name: ScriptName, keys: string[], args: Array<string | number>): Promise<T> {
     const run = (this.client as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
     return this.call(() => run.call(this.client, ...keys, ...args));
+  }
+
+  /** Runs a script with a variable number of keys (registered without `numberOfKeys`). */
+  scriptVar<T>(name: ScriptName, keys: string[], args: Array<string | number>): Promise<T> {
+    const run = (this.client as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
+    return this.call(() => run.call(this.client, keys.length, ...keys, ...args));
+  }
+
+  /**
+   * Runs a write whose outcome matters (a publication). Rejects with
+   * RedisUnavailableError only when Redis certainly did not run it: not
+   * connected or hanging (nothing written), or refused before running it;
+   * with RedisOutcomeUnknownError when it was written and not answered.
+   */
+  async write<T>(name: ScriptName, keys: string[], args: Array<string | number>): Promise<T> {
+    if (this.closed || !this.answering(this.client)) throw new RedisUnavailableError('not connected or not answering; nothing sent');
+    const run = (this.client as unknown as Record<string, (...a: unknown[]) => Promise<T>>)[name];
+    try {
+      return await run.call(this.client, keys.length, ...keys, ...args);
+    } catch (err) {
+      const message = (err as Error)?.message ?? '';
+      const replyError = (err as Error)?.name === 'ReplyError';
+      if (NEVER_WRITTEN.test(message) || (replyError && REFUSED_BEFORE_RUNNING.test(message))) throw new RedisUnavailableError(err);
+      throw new RedisOutcomeUnknownError(err);
+    }
   }
 
   /** Runs a command; a failure (down, timed out) becomes a RedisUnavailableError. */
@@ -126,6 +182,7 @@ export class RedisConnection {
     const health = this.health.get(client)!;
     if (client.status !== 'ready' || health.pinging) return;
     health.pinging = true;
+    health.pingSentAt = Date.now();
     client.ping().then(
       () => Object.assign(health, { ok: true, failures: 0, pinging: false }),
       () => {

@@ -2,83 +2,175 @@
  * Lua run atomically by Redis. Times come from Redis (`TIME`), so instances
  * with skewed clocks agree on history and presence expiry.
  *
- * Stream keys: `meta` hash {offset, epoch} and `hist` sorted set scored by
- * offset, members `"<offset> <ms> <data>"`. The fan-out log is a stream of the
- * messages sent on the pub/sub channel, kept LOG_WINDOW_MS, so a subscriber
- * that reconnects replays what it missed (redis.fanout.ts).
- *
- * Fan-out message: `"<logId> <offset> <epoch> <channel as JSON>\n<data>"`
- * (offset and epoch empty for channels without history).
+ * Stream keys: `meta:<stream>` hash {offset, epoch}, `hist:<stream>` sorted
+ * set scored by offset (entry format below), and `pl:<ref>`, the data of a
+ * publication to several streams, stored once. Each stream has its own
+ * pub/sub channel `s:<stream>`, subscribed only by the instances that hold
+ * it (redis.subscriptions.ts).
  */
 const NOW = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /**
- * KEYS: meta, hist, log. ARGV: channel JSON, data, history '1'|'0', size,
- * historyTtlMs, metaTtlMs, fresh epoch, log window ms, pub/sub channel.
- * Returns {offset|'', epoch|'', logId}.
+ * One publication to 1..1000 streams, atomically: every stream gets it or
+ * none does (a Lua script runs whole; nothing in it can fail half-way on
+ * valid arguments), and with an idempotency key the key is stored in the same
+ * step, so "the key exists" and "it was published" are the same fact.
+ *
+ * KEYS: idempotency key (or any name when ARGV[6] is ''), shared payload key
+ * (or any name when ARGV[10] is ''), then meta and hist of each stream.
+ * ARGV: history '1'|'0', size, historyTtlMs, metaTtlMs, fresh epoch,
+ * idempotency id|'', idempotency ttlMs, data, pub/sub channel prefix,
+ * payload ref|'' (the data is stored once under KEYS[2] and history entries
+ * point to it), '1' when the pub/sub messages carry the ref instead of the
+ * data (large data to many streams), then the stream names.
+ * Returns {'dup', first id} or {'ok', offset1..offsetN, epoch1..epochN}.
+ *
+ * History entry: `"<offset> <ms> =<data>"` or `"<offset> <ms> @<ref>"`.
+ * Pub/sub message on `<prefix>s:<stream>`: `"<offset> <epoch>\n<data>"`
+ * (`"0 \n<data>"` without history), or `"<offset> <epoch> @<ref>\n"` when
+ * the data is to be read from `pl:<ref>`.
  */
-const publish = `${NOW}
-local offset, epoch = '', ''
-if ARGV[3] == '1' then
-  if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[7]) == 1 then redis.call('DEL', KEYS[2]) end
-  epoch = redis.call('HGET', KEYS[1], 'epoch')
-  offset = redis.call('HINCRBY', KEYS[1], 'offset', 1)
-  redis.call('PEXPIRE', KEYS[1], ARGV[6])
-  redis.call('ZADD', KEYS[2], offset, offset .. ' ' .. now .. ' ' .. ARGV[2])
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -(tonumber(ARGV[4]) + 1))
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+const publishMany = `${NOW}
+if ARGV[6] ~= '' then
+  local first = redis.call('GET', KEYS[1])
+  if first then return {'dup', first} end
 end
-local message = offset .. ' ' .. epoch .. ' ' .. ARGV[1] .. '\\n' .. ARGV[2]
-local id = redis.call('XADD', KEYS[3], 'MINID', '~', now - tonumber(ARGV[8]), '*', 'm', message)
-redis.call('PEXPIRE', KEYS[3], 2 * tonumber(ARGV[8]))
-redis.call('PUBLISH', ARGV[9], id .. ' ' .. message)
-return {offset, epoch, id}`;
+local history = ARGV[1] == '1'
+local size = tonumber(ARGV[2])
+local data = ARGV[8]
+local n = #KEYS / 2 - 1
+local entry = '=' .. data
+if history and ARGV[10] ~= '' then
+  redis.call('SET', KEYS[2], data, 'PX', ARGV[3])
+  entry = '@' .. ARGV[10]
+end
+local message = '\\n' .. data
+if ARGV[11] == '1' then message = ' @' .. ARGV[10] .. '\\n' end
+local out = {'ok'}
+for i = 1, n do
+  local meta, hist = KEYS[2 * i + 1], KEYS[2 * i + 2]
+  local offset, epoch = 0, ''
+  if history then
+    epoch = redis.call('HGET', meta, 'epoch')
+    if not epoch then
+      epoch = ARGV[5]
+      redis.call('HSET', meta, 'epoch', epoch)
+      redis.call('DEL', hist)
+    end
+    offset = redis.call('HINCRBY', meta, 'offset', 1)
+    redis.call('PEXPIRE', meta, ARGV[4])
+    redis.call('ZADD', hist, offset, offset .. ' ' .. now .. ' ' .. entry)
+    if offset > size then redis.call('ZREMRANGEBYSCORE', hist, '-inf', offset - size) end
+    redis.call('PEXPIRE', hist, ARGV[3])
+  end
+  redis.call('PUBLISH', ARGV[9] .. ARGV[11 + i], offset .. ' ' .. epoch .. message)
+  out[1 + i] = offset
+  out[1 + n + i] = epoch
+end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[1], ARGV[6], 'PX', ARGV[7]) end
+return out`;
 
 /**
- * KEYS: meta, hist. ARGV: fresh epoch, metaTtlMs, historyTtlMs, sinceOffset|''.
- * Fixes the epoch of a stream never published to, so a client that learned it
- * at offset 0 recovers after the first publication. Returns {offset, epoch,
- * members after sinceOffset younger than historyTtlMs}.
+ * KEYS: meta, hist. ARGV: fresh epoch, metaTtlMs, historyTtlMs, since|'',
+ * limit (0: all), payload key prefix. Fixes the epoch of a stream never
+ * published to (so a client that learned it at offset 0 recovers after the
+ * first publication). Returns {offset, epoch, entries after `since` younger
+ * than historyTtlMs, at most `limit`, as "<offset> <ms> <data>"}; an entry
+ * whose shared payload is gone (older than historyTtlMs) is left out.
  */
-const history = `${NOW}
-if redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1]) == 1 then redis.call('DEL', KEYS[2]) end
-local meta = redis.call('HMGET', KEYS[1], 'offset', 'epoch')
+const historyRefs = `${NOW}
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if not epoch then
+  epoch = ARGV[1]
+  redis.call('HSET', KEYS[1], 'epoch', epoch)
+  redis.call('DEL', KEYS[2])
+end
+local offset = tonumber(redis.call('HGET', KEYS[1], 'offset')) or 0
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local kept = {}
 if ARGV[4] ~= '' then
   local cutoff = now - tonumber(ARGV[3])
+  local limit = tonumber(ARGV[5])
   for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. ARGV[4], '+inf')) do
-    local ts = tonumber(string.match(m, '^%d+ (%d+) '))
-    if ts and ts >= cutoff then kept[#kept + 1] = m end
+    local head, ts, body = string.match(m, '^(%d+ (%d+) )(.*)$')
+    if ts and tonumber(ts) >= cutoff then
+      local kind = string.sub(body, 1, 1)
+      local value = body
+      if kind == '=' then
+        value = string.sub(body, 2)
+      elseif kind == '@' then
+        value = redis.call('GET', ARGV[6] .. string.sub(body, 2))
+      end
+      if value then
+        kept[#kept + 1] = head .. value
+        if limit > 0 and #kept >= limit then break end
+      end
+    end
   end
 end
-return {tonumber(meta[1]) or 0, meta[2], kept}`;
+return {offset, epoch, kept}`;
+
+/** KEYS: meta keys. Returns {offset1, epoch1, offset2, epoch2, …}: 0 and '' for a stream without meta. Changes nothing. */
+const positions = `local out = {}
+for i, key in ipairs(KEYS) do
+  local m = redis.call('HMGET', key, 'offset', 'epoch')
+  out[2 * i - 1] = tonumber(m[1]) or 0
+  out[2 * i] = m[2] or ''
+end
+return out`;
 
 /** KEYS: the idempotency key. ARGV: id, ttlMs. Returns the id stored first, or nil when this call stored it. */
 const claim = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
 return redis.call('GET', KEYS[1])`;
 
 /**
- * KEYS: a user's presence sorted set (member: connection id, score: expiry ms).
- * ARGV: ttlMs, connection ids to add or refresh. Drops expired members. The
- * key lives as long as its longest-lived member, whichever instance wrote it.
+ * KEYS: presence sorted sets (member: a connection's entry, score: expiry ms).
+ * ARGV: ttlMs, then for each key the number of its members and the members
+ * to add or refresh. Drops expired members; each key lives as long as its
+ * longest-lived member, whichever instance wrote it.
  */
 const presenceAdd = `${NOW}
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-for i = 2, #ARGV do redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i]) end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])))`;
+local ttl = tonumber(ARGV[1])
+local a = 2
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  local n = tonumber(ARGV[a])
+  for i = a + 1, a + n do redis.call('ZADD', key, now + ttl, ARGV[i]) end
+  a = a + n + 1
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, math.ceil(tonumber(last[2]))) end
+end`;
+
+/**
+ * KEYS: a channel's presence sorted set (members "<connectionId> <userId>").
+ * ARGV: maxUsers. Returns {live entries, distinct user ids up to maxUsers…}.
+ */
+const channelPresence = `${NOW}
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+local max = tonumber(ARGV[1])
+local out, seen = {#live}, {}
+for _, m in ipairs(live) do
+  if #out > max then break end
+  local user = string.sub(m, string.find(m, ' ', 1, true) + 1)
+  if not seen[user] then
+    seen[user] = true
+    out[#out + 1] = user
+  end
+end
+return out`;
 
 /** KEYS: a user's presence sorted set. Returns how many members have not expired. */
 const presenceCount = `${NOW}
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
 
 export const SCRIPTS = {
-  heraldPublish: { lua: publish, numberOfKeys: 3 },
-  heraldHistory: { lua: history, numberOfKeys: 2 },
   heraldClaim: { lua: claim, numberOfKeys: 1 },
-  heraldPresenceAdd: { lua: presenceAdd, numberOfKeys: 1 },
+  heraldPublishMany: { lua: publishMany },
+  heraldHistoryRefs: { lua: historyRefs, numberOfKeys: 2 },
+  heraldPositions: { lua: positions },
+  heraldPresenceAdd: { lua: presenceAdd },
+  heraldChannelPresence: { lua: channelPresence, numberOfKeys: 1 },
   heraldPresenceCount: { lua: presenceCount, numberOfKeys: 1 },
 } as const;
 

@@ -1,0 +1,54 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+
+/** Markdown links `[text](target)` outside code blocks. */
+function links(markdown: string): string[] {
+  const prose = markdown.replace(/```[\s\S]*?```/g, '');
+  return [...prose.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+}
+
+/** GitHub's heading anchors. */
+function anchors(markdown: string): Set<string> {
+  const prose = markdown.replace(/```[\s\S]*?```/g, '');
+  return new Set(
+    [...prose.matchAll(/^#{1,6} (.+)$/gm)].map((m) =>
+      m[1].toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-'),
+    ),
+  );
+}
+
+const external = (target: string) => /^[a-z][a-z0-9+.-]*:/i.test(target);
+
+describe('documentation links', () => {
+  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+
+  it.each(docs)('every relative link of %s resolves inside the repository (file and heading)', (file) => {
+    const text = read(file);
+    for (const target of links(text).filter((t) => !external(t))) {
+      const [rel, anchor] = target.split('#');
+      const resolved = rel ? path.resolve(root, path.dirname(file), rel) : path.join(root, file);
+      expect([target, resolved.startsWith(root + path.sep)]).toEqual([target, true]);
+      expect([target, fs.existsSync(resolved)]).toEqual([target, true]);
+      if (anchor && resolved.endsWith('.md')) expect([target, anchors(fs.readFileSync(resolved, 'utf8')).has(anchor)]).toEqual([target, true]);
+    }
+  });
+
+  it('README.md points at docs/protocol.md, never at the workspace outside the repository', () => {
+    expect(read('README.md')).not.toMatch(/\.\.\/shared|PROTOCOL\.md\)/);
+    expect(links(read('README.md'))).toContain('docs/protocol.md');
+  });
+
+  it('client/README.md links only to the web or to its own headings (it is packed alone into the npm tarball)', () => {
+    const text = read('client/README.md');
+    const packed = JSON.parse(read('client/package.json')).files as string[];
+    expect(packed).toContain('README.md');
+    for (const target of links(text)) {
+      if (external(target)) continue;
+      expect([target, target.startsWith('#') && anchors(text).has(target.slice(1))]).toEqual([target, true]);
+    }
+  });
+});
