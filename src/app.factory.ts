@@ -6,6 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { demoPageEnabled } from './demo/demo-page.enabled.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
@@ -35,9 +36,11 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
 
   // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
   // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
+  // In development (the demo tools on), POST /dev/token too, so that an app on another origin can get a JWT.
   const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
   const closed = { origin: false };
-  app.enableCors({ delegator: (req, done) => done(null, isTicketRoute(req.url) ? ticketCors : closed) });
+  const browserRoutes = demoPageEnabled(config) ? ['/auth/ticket', '/dev/token'] : ['/auth/ticket'];
+  app.enableCors({ delegator: (req, done) => done(null, browserRoutes.some((route) => isRoute(req.url, route)) ? ticketCors : closed) });
   if (config.devKeys.jwt || config.devKeys.apiKeys) {
     const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
     logger.warn(
@@ -52,4 +55,8 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   return app;
 }
 
-const isTicketRoute = (url = '') => url.startsWith('/auth/ticket') && (url.length === 12 || url[12] === '?' || url === '/auth/ticket/');
+/** `url` is `route`, with or without a trailing slash or a query string. */
+const isRoute = (url = '', route: string) => {
+  const path = url.split('?')[0];
+  return path === route || path === `${route}/`;
+};
