@@ -28,9 +28,13 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
       'Realtime notifications. WebSockets: /demo and /notification (see PROTOCOL.md); services use this REST API with an API key.',
     )
     .setVersion('1')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    // relative: the instance serving this document (REST and WebSockets share its port)
+    .addServer('/', 'this Herald instance')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT' }, 'user-jwt')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Service API key' }, 'api-key-bearer')
+    // an API key is an opaque string, not a JWT: addBearerAuth would say bearerFormat JWT
+    .addSecurity('api-key-bearer', { type: 'http', scheme: 'bearer', description: 'Service API key (one of SERVICE_API_KEYS)' })
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
