@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
+import { Logger } from './ops/logging/pino-logger.js';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { demoPageEnabled } from './demo/demo-page.enabled.js';

@@ -1,4 +1,4 @@
-import type { Params } from 'nestjs-pino';
+import type { Params } from './logging/logger.module.js';
 import type { IncomingMessage } from 'node:http';
 import { type HeraldConfig } from '../config/herald-config.js';
 import { safeUrl } from '../realtime/access-log.js';
