@@ -8,6 +8,7 @@ import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { demoPageEnabled } from './demo/demo-page.enabled.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
+import { hardenHttpServer } from './ops/http-hardening.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
@@ -16,7 +17,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     // as on Express: `/notifications/` and `/Notifications` are `/notifications`; user ids and channel names in paths may be long
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
@@ -38,6 +39,7 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
+  hardenHttpServer(app, config);
   // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
   // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
   // In development (the demo tools on), POST /dev/token too, so that an app on another origin can get a JWT.

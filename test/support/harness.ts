@@ -20,12 +20,15 @@ export interface Herald {
   close(): Promise<void>;
 }
 
-/** Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). */
+/**
+ * Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). Jest sets
+ * NODE_ENV=test, where the development keys need HERALD_DEV_KEYS=1: given unless the test says otherwise.
+ */
 export async function startHerald(env: Record<string, string> = {}): Promise<Herald> {
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
-  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', ...env }, logStream });
+  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', HERALD_DEV_KEYS: '1', ...env }, logStream });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
   return {
@@ -165,18 +168,18 @@ export async function authenticate(client: TestClient, token: string, authData: 
   return authOk;
 }
 
-/** The HTTP status an upgrade got (or 101 when it was accepted). */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+/** The HTTP status an upgrade got (or 101 when it was accepted), with the refusal's body and content-type. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.once('open', () => {
       ws.close();
-      resolve({ status: 101, body: '' });
+      resolve({ status: 101, body: '', type: '' });
     });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type'] ?? '') }));
     });
     ws.once('error', (err) => reject(err));
   });
