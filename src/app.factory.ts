@@ -4,10 +4,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { Logger, PINO_ROOT } from './ops/logging/pino-logger.js';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { registerTicketCors } from './auth/ticket-cors.js';
+import { demoPageEnabled } from './demo/demo-page.enabled.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
 import { hardenHttpServer } from './ops/http-hardening.js';
 import { registerAccessLog } from './ops/logger.options.js';
@@ -25,8 +26,9 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
   const fastify = app.getHttpAdapter().getInstance() as FastifyInstance;
   registerJsonBodyParser(fastify, config.maxBodyBytes);
-  registerTicketCors(fastify, config.allowedOrigins);
-  registerAccessLog(fastify, PinoLogger.root);
+  // In development (the demo tools on), POST /dev/token answers CORS too, so that an app on another origin can get a JWT.
+  registerTicketCors(fastify, config.allowedOrigins, demoPageEnabled(config) ? ['/auth/ticket', '/dev/token'] : ['/auth/ticket']);
+  registerAccessLog(fastify, app.get(PINO_ROOT));
   app.useWebSocketAdapter(new HeraldWsAdapter(app));
   const docs = new DocumentBuilder()
     .setTitle('Herald')
@@ -34,9 +36,13 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
       'Realtime notifications. WebSockets: /demo and /notification (see PROTOCOL.md); services use this REST API with an API key.',
     )
     .setVersion('1')
+    .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+    // relative: the instance serving this document (REST and WebSockets share its port)
+    .addServer('/', 'this Herald instance')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'User JWT' }, 'user-jwt')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Service API key' }, 'api-key-bearer')
+    // an API key is an opaque string, not a JWT: addBearerAuth would say bearerFormat JWT
+    .addSecurity('api-key-bearer', { type: 'http', scheme: 'bearer', description: 'Service API key (one of SERVICE_API_KEYS)' })
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 

@@ -1,5 +1,6 @@
 import { Controller, Headers, HttpCode, Inject, Post, UnauthorizedException } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorBody } from '../protocol/error-body.dto.js';
 import { bearerToken } from './api-key.guard.js';
 import { JwtVerifier } from './jwt-verifier.service.js';
 import { TICKETS, type TicketStore } from './ticket.store.js';
@@ -24,7 +25,8 @@ export class TicketsController {
   @ApiBearerAuth('user-jwt')
   @ApiOperation({ summary: 'Exchange a user JWT for a one-time WebSocket ticket (PROTOCOL §2.1)' })
   @ApiCreatedResponse({ type: TicketResponse })
-  @ApiUnauthorizedResponse({ description: 'Missing or invalid user JWT' })
+  @ApiUnauthorizedResponse({ description: 'Missing or invalid user JWT', type: ErrorBody })
+  @ApiServiceUnavailableResponse({ description: 'Ticket store (Redis) unreachable; no ticket was issued', type: ErrorBody })
   async issue(@Headers('authorization') authorization?: string): Promise<TicketResponse> {
     const token = bearerToken(authorization);
     let sub: string;

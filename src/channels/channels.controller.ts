@@ -1,6 +1,7 @@
 import type { ChannelHistory, ChannelPresence } from '@herald/client/protocol';
 import { Controller, Get, Inject, Param, Query, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ErrorBody } from '../protocol/error-body.dto.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { BROKER, type Broker, PRESENCE, type PresenceManager } from '../broker/broker.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
@@ -37,9 +38,9 @@ class ChannelHistoryResponse implements ChannelHistory {
 @ApiTags('channels')
 @ApiSecurity('api-key')
 @ApiSecurity('api-key-bearer')
-@ApiUnauthorizedResponse({ description: 'Missing or invalid API key' })
-@ApiBadRequestResponse({ description: 'A bad channel name, `since` or `limit`; field errors listed' })
-@ApiServiceUnavailableResponse({ description: 'Broker unreachable' })
+@ApiUnauthorizedResponse({ description: 'Missing or invalid API key', type: ErrorBody })
+@ApiBadRequestResponse({ description: 'A bad channel name, `since` or `limit`; field errors listed', type: ErrorBody })
+@ApiServiceUnavailableResponse({ description: 'Broker unreachable', type: ErrorBody })
 @UseGuards(ApiKeyGuard)
 @UsePipes(httpValidationPipe)
 @Controller('channels')

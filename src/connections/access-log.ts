@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectPinoLogger, PinoLogger } from 'nestjs-pino';
+import { InjectPinoLogger, PinoLogger } from '../ops/logging/pino-logger.js';
 import type { IncomingMessage } from 'node:http';
 import { Connection } from './connection.js';
 

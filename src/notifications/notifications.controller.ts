@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UsePip
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { ErrorBody } from '../protocol/error-body.dto.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
 import { AcceptedResponse, BatchAcceptedResponse, BatchNotificationsDto, BroadcastNotificationDto, ChannelNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';
 import { NotificationsService } from './notifications.service.js';
@@ -17,7 +18,7 @@ const PUBLISH_UNAVAILABLE = `${UNAVAILABLE} Or, when the outcome is unknown: ${O
 @ApiTags('notifications')
 @ApiSecurity('api-key')
 @ApiSecurity('api-key-bearer')
-@ApiUnauthorizedResponse({ description: 'Missing or invalid API key' })
+@ApiUnauthorizedResponse({ description: 'Missing or invalid API key', type: ErrorBody })
 @UseGuards(ApiKeyGuard)
 @UsePipes(httpValidationPipe)
 @Controller()
@@ -31,9 +32,9 @@ export class NotificationsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Notify users on /notification; kept in each user\'s history for recovery' })
   @ApiAcceptedResponse({ type: AcceptedResponse })
-  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
-  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed', type: ErrorBody })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES', type: ErrorBody })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE, type: ErrorBody })
   async notifyUsers(@Body() dto: UserNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyUsers(dto) };
   }
@@ -49,9 +50,9 @@ export class NotificationsController {
       'batch with the same keys (items without a key may then be delivered twice).',
   })
   @ApiAcceptedResponse({ type: BatchAcceptedResponse })
-  @ApiBadRequestResponse({ description: 'Body is not JSON or an item fails validation; field errors name the item (`items.<index>.<field>`)' })
-  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; some items may not have been delivered' })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or an item fails validation; field errors name the item (`items.<index>.<field>`)', type: ErrorBody })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES', type: ErrorBody })
+  @ApiServiceUnavailableResponse({ description: 'Broker unreachable; some items may not have been delivered', type: ErrorBody })
   async notifyBatch(@Body() dto: BatchNotificationsDto): Promise<BatchAcceptedResponse> {
     return { ids: await this.notifications.notifyBatch(dto.items) };
   }
@@ -60,9 +61,9 @@ export class NotificationsController {
   @HttpCode(202)
   @ApiOperation({ summary: 'Notify every /notification connection; kept in the broadcast history' })
   @ApiAcceptedResponse({ type: AcceptedResponse })
-  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed' })
-  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation; field errors listed', type: ErrorBody })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES', type: ErrorBody })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE, type: ErrorBody })
   async notifyAll(@Body() dto: BroadcastNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyAll(dto) };
   }
@@ -71,9 +72,9 @@ export class NotificationsController {
   @HttpCode(202)
   @ApiOperation({ summary: "Notify the subscribers of 1..100 channels; kept in each channel's history for recovery (PROTOCOL §10)" })
   @ApiAcceptedResponse({ type: AcceptedResponse })
-  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation (a bad channel name included); field errors listed' })
-  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES' })
-  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE })
+  @ApiBadRequestResponse({ description: 'Body is not JSON or fails validation (a bad channel name included); field errors listed', type: ErrorBody })
+  @ApiPayloadTooLargeResponse({ description: 'Body over MAX_BODY_BYTES', type: ErrorBody })
+  @ApiServiceUnavailableResponse({ description: PUBLISH_UNAVAILABLE, type: ErrorBody })
   async notifyChannels(@Body() dto: ChannelNotificationDto): Promise<AcceptedResponse> {
     return { id: await this.notifications.notifyChannels(dto) };
   }
@@ -81,6 +82,7 @@ export class NotificationsController {
   @Get('presence/:userId')
   @ApiOperation({ summary: 'Whether a user has authenticated connections, counted across the cluster' })
   @ApiOkResponse({ type: PresenceResponse })
+  @ApiServiceUnavailableResponse({ description: 'Presence store (Redis) unreachable', type: ErrorBody })
   async presenceOf(@Param('userId') userId: string): Promise<PresenceResponse> {
     const connections = await this.presence.count(userId);
     return { userId, online: connections > 0, connections };

@@ -16,14 +16,14 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  @ApiOperation({ summary: '200 while the process runs' })
+  @ApiOperation({ summary: '200 while the process runs', security: [] })
   live() {
     return this.health.check([() => this.indicators.check('process').up()]);
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: '200 when the broker is reachable and the instance is not draining; else 503' })
+  @ApiOperation({ summary: '200 when the broker is reachable and the instance is not draining; else 503', security: [] })
   ready() {
     return this.health.check([
       () => {

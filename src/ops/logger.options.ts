@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Params } from 'nestjs-pino';
+import type { Params } from './logging/logger.module.js';
 import { destination, type Logger } from 'pino';
 import { type HeraldConfig } from '../config/herald-config.js';
 import { safeUrl } from '../connections/access-log.js';

@@ -9,7 +9,7 @@ export class MetricsController {
 
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
-  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOperation({ summary: 'Prometheus metrics (no key: keep it off the public internet)', security: [] })
   @ApiProduces('text/plain')
   scrape(): Promise<string> {
     return this.metrics.registry.metrics();
