@@ -1,17 +1,26 @@
 import 'reflect-metadata';
-import { INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
+import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
+import { hardenHttpServer } from './ops/http-hardening.js';
 import { HeraldWsAdapter } from './realtime/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */
 export async function createHeraldApp(options: AppOptions = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(AppModule.forRoot(options), { bodyParser: false, bufferLogs: true, abortOnError: false });
+  const adapter = new FastifyAdapter({
+    // as on Express: `/notifications/` and `/Notifications` are `/notifications`; user ids and channel names in paths may be long
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(await AppModule.forRoot(options), adapter, { bodyParser: false, bufferLogs: true, abortOnError: false });
   const logger = app.get(Logger);
   app.useLogger(logger);
+  const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  registerJsonBodyParser(app.getHttpAdapter().getInstance(), config.maxBodyBytes);
   app.useWebSocketAdapter(new HeraldWsAdapter(app));
   const docs = new DocumentBuilder()
     .setTitle('Herald')
@@ -25,11 +34,12 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs-json' });
 
-  const config = app.get<HeraldConfig>(HERALD_CONFIG);
+  hardenHttpServer(app, config);
   // Browsers exchange their JWT for a ticket, usually from another origin: only that route answers CORS,
   // for the origins the upgrade accepts (ALLOWED_ORIGINS, or any when unset). Service routes stay server-to-server.
   const ticketCors = { origin: config.allowedOrigins.length > 0 ? config.allowedOrigins : true, methods: ['POST'], allowedHeaders: ['authorization', 'content-type'], maxAge: 600 };
-  app.enableCors((req: { url?: string }, done: (err: null, options: object) => void) => done(null, req.url?.split('?')[0] === '/auth/ticket' ? ticketCors : { origin: false }));
+  const closed = { origin: false };
+  app.enableCors({ delegator: (req, done) => done(null, isTicketRoute(req.url) ? ticketCors : closed) });
   if (config.devKeys.jwt || config.devKeys.apiKeys) {
     const which = [config.devKeys.jwt && 'JWT_SECRET', config.devKeys.apiKeys && 'SERVICE_API_KEYS'].filter(Boolean).join(' and ');
     logger.warn(
@@ -43,3 +53,5 @@ export async function createHeraldApp(options: AppOptions = {}): Promise<INestAp
   }
   return app;
 }
+
+const isTicketRoute = (url = '') => url.startsWith('/auth/ticket') && (url.length === 12 || url[12] === '?' || url === '/auth/ticket/');

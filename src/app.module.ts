@@ -21,11 +21,12 @@ export interface AppOptions {
 
 @Module({})
 export class AppModule {
-  static forRoot(options: AppOptions = {}): DynamicModule {
+  /** Awaits the configuration first: a bad one rejects here, before Nest starts (see HeraldConfigModule). */
+  static async forRoot(options: AppOptions = {}): Promise<DynamicModule> {
     return {
       module: AppModule,
       imports: [
-        HeraldConfigModule.forRoot(options.env),
+        await HeraldConfigModule.forRoot(options.env),
         LoggerModule.forRootAsync({
           inject: [HERALD_CONFIG],
           useFactory: (config: HeraldConfig) => loggerOptions(config, options.logStream),

@@ -1,5 +1,5 @@
 import { ClientPool, nowSec, roundTrip, signJwt, unsignedJwt } from './support/e2e.js';
-import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 const issue = (h: Herald, authorization?: string) =>
   fetch(`${h.url}/auth/ticket`, { method: 'POST', headers: authorization === undefined ? {} : { authorization } });

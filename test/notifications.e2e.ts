@@ -1,5 +1,5 @@
 import { ClientPool, eventually, roundTrip } from './support/e2e.js';
-import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_BODY = 16_384;

@@ -11,11 +11,15 @@ import { validateEnv } from './env.validation.js';
 @Global()
 @Module({})
 export class HeraldConfigModule {
-  static forRoot(overrides: Record<string, string> = {}): DynamicModule {
+  /**
+   * Async on purpose: the caller awaits it before Nest starts, so a bad variable rejects there (a
+   * ConfigError, a friendly exit) rather than inside Nest's scanner (a logged stack, an unhandled rejection).
+   */
+  static async forRoot(overrides: Record<string, string> = {}): Promise<DynamicModule> {
     return {
       module: HeraldConfigModule,
       imports: [
-        ConfigModule.forRoot({
+        await ConfigModule.forRoot({
           ignoreEnvFile: Object.keys(overrides).length > 0,
           validate: (env) => ({ herald: validateEnv({ ...env, ...overrides }) }),
         }),

@@ -124,3 +124,35 @@ describe('validateEnv', () => {
     expect(thrown(() => validateEnv({ JWT_PUBLIC_KEY: 'not a key' })).message).toContain('JWT_PUBLIC_KEY');
   });
 });
+
+describe('validateEnv: NODE_ENV and the development keys', () => {
+  const thrown = (fn: () => unknown): Error => {
+    try {
+      fn();
+    } catch (err) {
+      return err as Error;
+    }
+    throw new Error('did not throw');
+  };
+
+  it('normalises NODE_ENV (Production is production)', () => {
+    expect(thrown(() => validateEnv({ NODE_ENV: 'Production' })).message).toMatch(/NODE_ENV=production/);
+    expect(validateEnv({ NODE_ENV: ' PRODUCTION ', JWT_SECRET: 'x'.repeat(32), SERVICE_API_KEYS: 'k' }).nodeEnv).toBe('production');
+    expect(validateEnv({ NODE_ENV: '' }).nodeEnv).toBe('development');
+  });
+
+  it('runs on the development keys only when NODE_ENV is unset or development, or with HERALD_DEV_KEYS=1', () => {
+    expect(validateEnv({}).devKeys).toEqual({ jwt: true, apiKeys: true });
+    expect(validateEnv({ NODE_ENV: 'Development' }).devKeys.jwt).toBe(true);
+    expect(thrown(() => validateEnv({ NODE_ENV: 'test' })).message).toMatch(/HERALD_DEV_KEYS=1/);
+    expect(validateEnv({ NODE_ENV: 'test', HERALD_DEV_KEYS: '1' }).devKeys.apiKeys).toBe(true);
+    expect(thrown(() => validateEnv({ NODE_ENV: 'production', HERALD_DEV_KEYS: '1' })).message).toMatch(/NODE_ENV=production/);
+    expect(thrown(() => validateEnv({ HERALD_DEV_KEYS: 'yes' })).message).toMatch(/HERALD_DEV_KEYS/);
+  });
+
+  it('never shows a secret in a config error', () => {
+    const err = thrown(() => validateEnv({ REDIS_URL: 'redis://u:hunter2hunter2@h:1/x?password=hunter3' }));
+    expect(err.message).toContain('REDIS_URL');
+    expect(err.message).not.toMatch(/hunter/);
+  });
+});

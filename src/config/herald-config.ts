@@ -34,6 +34,11 @@ export interface HeraldConfig {
   /** Redis presence entries live this long unless their instance refreshes them. */
   presenceTtlMs: number;
   shutdownTimeoutMs: number;
+  /** The HTTP server's headersTimeout and requestTimeout (slowloris); a silent socket is closed after the first too. */
+  httpHeadersTimeoutMs: number;
+  httpRequestTimeoutMs: number;
+  /** Memory mode: at most this many streams keep their position; the least recently used idle one is forgotten first. */
+  historyMaxStreams: number;
 }
 
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';

@@ -1,12 +1,13 @@
 import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import express from 'express';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';
 import { clientBuilt, DEMO_ASSETS } from './demo-assets.js';
 import { demoPageEnabled } from './demo-page.enabled.js';
-import { devToolsRouter } from './dev-tools.router.js';
+import { registerDevTools } from './dev-tools.router.js';
 
 /**
  * The demo page at `/`, the SDK's ESM build at `/client/` and the dev
@@ -29,14 +30,14 @@ export class DemoPageModule implements OnModuleInit {
   onModuleInit(): void {
     if (!demoPageEnabled(this.config)) return;
     const http = this.adapterHost.httpAdapter;
-    if (http.getType() !== 'express') return;
-    const statics = { index: 'index.html', dotfiles: 'ignore' as const, fallthrough: true };
-    http.use(devToolsRouter(this.config, this.notifications));
-    http.use('/client/herald-client.js', (req: express.Request, res: express.Response, next: () => void) =>
-      req.method === 'GET' || req.method === 'HEAD' ? res.sendFile('index.js', { root: DEMO_ASSETS.client }, (err) => err && next()) : next(),
-    );
-    http.use('/client', express.static(DEMO_ASSETS.client, statics));
-    http.use(express.static(DEMO_ASSETS.page, statics));
+    if (http.getType() !== 'fastify') return;
+    const fastify = http.getInstance<FastifyInstance>();
+    registerDevTools(fastify, this.config, this.notifications);
+    // wildcard off: one route per file found at start, so no catch-all route shadows Nest's 404
+    const statics = { wildcard: false, index: 'index.html', serveDotFiles: false };
+    void fastify.register(fastifyStatic, { ...statics, root: DEMO_ASSETS.page, prefix: '/' });
+    void fastify.register(fastifyStatic, { ...statics, root: DEMO_ASSETS.client, prefix: '/client/', decorateReply: false });
+    fastify.get('/client/herald-client.js', (_req, reply) => reply.sendFile('index.js', DEMO_ASSETS.client));
     if (!clientBuilt()) this.log.warn('client SDK not built (run `npm run build`): the demo page at / cannot load it');
     this.log.log('Demo page at / and /dev/token, /dev/notify are on (development keys only)');
   }

@@ -1,9 +1,10 @@
 import { JwtService } from '@nestjs/jwt';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Max, Min, validateSync } from 'class-validator';
-import express, { type Request, type Response, type Router } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HeraldConfig } from '../config/herald-config.js';
 import { BroadcastNotificationDto, UserNotificationDto } from '../notifications/notification.dto.js';
+import { wantsJsonBody } from '../notifications/json-body.middleware.js';
 import type { NotificationsService } from '../notifications/notifications.service.js';
 import { fieldErrors } from '../protocol/envelope.js';
 
@@ -19,27 +20,28 @@ class DevTokenDto {
   ttlSec?: number;
 }
 
-function validated<T extends object>(cls: new () => T, body: unknown, res: Response): T | undefined {
+function validated<T extends object>(cls: new () => T, body: unknown, reply: FastifyReply): T | undefined {
   const dto = plainToInstance(cls, body ?? {});
   const errors = validateSync(dto, { forbidUnknownValues: false });
   if (errors.length === 0) return dto;
-  res.status(400).json({ statusCode: 400, message: 'validation failed', errors: fieldErrors(errors) });
+  void reply.code(400).send({ statusCode: 400, message: 'validation failed', errors: fieldErrors(errors) });
   return undefined;
 }
+
+/** The JSON parser (registerJsonBodyParser) reads these routes' bodies. */
+const jsonBody = { onRequest: (req: FastifyRequest, _reply: FastifyReply, done: () => void) => (wantsJsonBody(req.raw), done()) };
 
 /**
  * Development-only helpers for the demo page: `POST /dev/token` mints a user
  * JWT with the built-in dev secret, `POST /dev/notify` sends a notification
- * without an API key. Mounted only when demoPageEnabled(config).
+ * without an API key. Registered only when demoPageEnabled(config).
  */
-export function devToolsRouter(config: HeraldConfig, notifications: NotificationsService): Router {
+export function registerDevTools(fastify: FastifyInstance, config: HeraldConfig, notifications: NotificationsService): void {
   const jwt = new JwtService();
-  const router = express.Router();
-  router.use(express.json({ limit: '16kb' }));
 
-  router.post('/dev/token', (req: Request, res: Response) => {
-    const dto = validated(DevTokenDto, req.body, res);
-    if (!dto) return;
+  fastify.post('/dev/token', jsonBody, async (req, reply) => {
+    const dto = validated(DevTokenDto, req.body, reply);
+    if (!dto) return reply;
     const ttlSec = dto.ttlSec ?? 3600;
     const token = jwt.sign(
       { sub: dto.userId },
@@ -52,29 +54,24 @@ export function devToolsRouter(config: HeraldConfig, notifications: Notification
       },
     );
     const { exp } = jwt.decode(token) as { exp: number };
-    res.status(201).json({ token, expiresAt: exp * 1000 });
+    return reply.code(201).send({ token, expiresAt: exp * 1000 });
   });
 
   /** `{"userId": "bob", "event"?, "payload"?}` notifies one user; without userId, everyone. */
-  router.post('/dev/notify', async (req: Request, res: Response) => {
-    const body = { event: 'demo.notification', ...(req.body ?? {}) } as Record<string, unknown>;
+  fastify.post('/dev/notify', jsonBody, async (req, reply) => {
+    const body = { event: 'demo.notification', ...((req.body as object | undefined) ?? {}) } as Record<string, unknown>;
     const { userId, ...rest } = body;
     try {
       if (userId === undefined) {
-        const dto = validated(BroadcastNotificationDto, rest, res);
-        if (dto) res.status(202).json({ id: await notifications.notifyAll(dto) });
+        const dto = validated(BroadcastNotificationDto, rest, reply);
+        if (dto) return reply.code(202).send({ id: await notifications.notifyAll(dto) });
       } else {
-        const dto = validated(UserNotificationDto, { ...rest, userIds: [userId] }, res);
-        if (dto) res.status(202).json({ id: await notifications.notifyUsers(dto) });
+        const dto = validated(UserNotificationDto, { ...rest, userIds: [userId] }, reply);
+        if (dto) return reply.code(202).send({ id: await notifications.notifyUsers(dto) });
       }
     } catch {
-      res.status(503).json({ statusCode: 503, message: 'broker unavailable; nothing was delivered' });
+      return reply.code(503).send({ statusCode: 503, message: 'broker unavailable; nothing was delivered' });
     }
+    return reply;
   });
-
-  router.use((err: { status?: number; type?: string }, _req: Request, res: Response, next: (err?: unknown) => void) => {
-    if (!err?.type?.startsWith('entity.') && err?.status !== 400) return next(err);
-    res.status(err.status ?? 400).json({ statusCode: err.status ?? 400, message: 'body must be a small JSON object' });
-  });
-  return router;
 }

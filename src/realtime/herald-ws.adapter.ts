@@ -13,6 +13,7 @@ import { Connection, connectionOf, GatewayName, IDLE_QUEUE } from './connection.
 import { ConnectionLifecycle } from './connection-lifecycle.service.js';
 import { ConnectionRegistry } from './connection.registry.js';
 import { UpgradeGate } from './upgrade.gate.js';
+import { parseRequestTarget } from './request-target.js';
 import { releaseReceiveBuffers } from './ws-frame.js';
 
 type Handler = MessageMappingProperties;
@@ -134,8 +135,8 @@ export class HeraldWsAdapter extends WsAdapter {
   }
 
   private async handleUpgrade(port: number, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://herald.invalid');
-    const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+    const target = parseRequestTarget(req.url);
+    const path = target?.path;
     const wsServer = (this.wsServersRegistry.get(port) ?? []).find((s: { path: string }) => s.path === path) as
       | (WebSocketServer & { path: string })
       | undefined;
@@ -144,16 +145,17 @@ export class HeraldWsAdapter extends WsAdapter {
       this.service(AccessLog).refused(req, status, reason);
       refuseUpgrade(socket, status, reason);
     };
+    if (!target) return refuse(400, 'malformed request target');
     if (!wsServer) return refuse(404, 'no gateway at this path');
     if (!isWellFormedHandshake(req)) return refuse(400, 'malformed WebSocket handshake');
-    const admission = await this.service(UpgradeGate).admit(req, url);
+    const admission = await this.service(UpgradeGate).admit(req, target.url);
     if (!admission.ok) return refuse(admission.status, admission.reason);
     try {
       if (socket.destroyed) return;
       // ws completes the handshake synchronously (no verifyClient), so the socket is registered before release.
       wsServer.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         socket.off('error', destroyOnError); // ws handles the socket's errors from here on
-        this.service(ConnectionLifecycle).open(ws, req, GATEWAYS[path] ?? (path.slice(1) as GatewayName), admission.userId);
+        this.service(ConnectionLifecycle).open(ws, req, GATEWAYS[target.path] ?? (target.path.slice(1) as GatewayName), admission.userId);
         wsServer.emit('connection', ws, req);
       });
     } finally {

@@ -5,6 +5,11 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { DrainState } from '../ops/drain.state.js';
 import { ConnectionRegistry } from './connection.registry.js';
 
+interface Slot {
+  forUser(userId: string): void;
+  release(): void;
+}
+
 export type Admission =
   /** `release` must be called once the socket is registered (or given up): until then the slot stays reserved. */
   | { ok: true; userId: string; release: () => void }
@@ -25,16 +30,35 @@ export class UpgradeGate {
   ) {}
 
   /**
-   * Admitted upgrades not yet in the registry: counted against both limits, so
-   * that concurrent upgrades awaiting the ticket store cannot all slip under them.
+   * Upgrades not yet in the registry, counted from the moment their request is
+   * complete: against MAX_CONNECTIONS at once, against the per-user limit once
+   * the ticket names the user. So upgrades left waiting on the ticket store
+   * (a slow Redis) hold slots, and concurrent ones cannot slip under the limits.
    */
   private pendingTotal = 0;
   private readonly pendingPerUser = new Map<string, number>();
 
+  /** Upgrades waiting for admission or registration (for metrics and tests). */
+  get pending(): number {
+    return this.pendingTotal;
+  }
+
   async admit(req: IncomingMessage, url: URL): Promise<Admission> {
-    const { allowedOrigins, maxConnectionsPerUser } = this.config;
     const unavailable = this.unavailable();
     if (unavailable) return unavailable;
+    const slot = this.reserve();
+    try {
+      const admission = await this.check(req, url, slot);
+      if (!admission.ok) slot.release();
+      return admission;
+    } catch (err) {
+      slot.release();
+      throw err;
+    }
+  }
+
+  private async check(req: IncomingMessage, url: URL, slot: Slot): Promise<Admission> {
+    const { allowedOrigins, maxConnectionsPerUser } = this.config;
     const origin = req.headers.origin;
     if (origin !== undefined && allowedOrigins.length > 0 && !allowedOrigins.includes(origin)) {
       return { ok: false, status: 403, reason: 'origin not allowed' };
@@ -43,22 +67,14 @@ export class UpgradeGate {
     if (!ticket) return { ok: false, status: 401, reason: 'missing ticket' };
     const userId = await this.tickets.peek(ticket);
     if (!userId) return this.burn(ticket, 'unknown, expired or used ticket');
-    // checked again: other upgrades may have been admitted while the ticket store answered
-    const full = this.unavailable();
-    if (full) return full;
+    // the drain may have started while the ticket store answered
+    if (this.drain.draining) return { ok: false, status: 503, reason: 'shutting down' };
     if (this.registry.openCount(userId) + (this.pendingPerUser.get(userId) ?? 0) >= maxConnectionsPerUser) {
       return { ok: false, status: 429, reason: 'too many connections for this user' };
     }
-    const release = this.reserve(userId);
-    const consumed = await this.tickets.consume(ticket).catch((err) => {
-      release();
-      throw err;
-    });
-    if (consumed !== userId) {
-      release();
-      return this.burn(ticket, 'unknown, expired or used ticket');
-    }
-    return { ok: true, userId, release };
+    slot.forUser(userId);
+    if ((await this.tickets.consume(ticket)) !== userId) return this.burn(ticket, 'unknown, expired or used ticket');
+    return { ok: true, userId, release: slot.release };
   }
 
   private unavailable(): Admission | undefined {
@@ -70,17 +86,25 @@ export class UpgradeGate {
     return undefined;
   }
 
-  private reserve(userId: string): () => void {
+  /** One pending upgrade's hold on the instance and, once known, on its user; released once. */
+  private reserve(): Slot {
     this.pendingTotal++;
-    this.pendingPerUser.set(userId, (this.pendingPerUser.get(userId) ?? 0) + 1);
+    let userId: string | undefined;
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.pendingTotal--;
-      const left = this.pendingPerUser.get(userId)! - 1;
-      if (left > 0) this.pendingPerUser.set(userId, left);
-      else this.pendingPerUser.delete(userId);
+    return {
+      forUser: (id: string) => {
+        userId = id;
+        this.pendingPerUser.set(id, (this.pendingPerUser.get(id) ?? 0) + 1);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.pendingTotal--;
+        if (userId === undefined) return;
+        const left = this.pendingPerUser.get(userId)! - 1;
+        if (left > 0) this.pendingPerUser.set(userId, left);
+        else this.pendingPerUser.delete(userId);
+      },
     };
   }
 

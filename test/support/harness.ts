@@ -20,12 +20,15 @@ export interface Herald {
   close(): Promise<void>;
 }
 
-/** Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). */
+/**
+ * Starts a real Herald on port 0 with `env` overrides (quiet logs unless LOG_LEVEL is given). Jest sets
+ * NODE_ENV=test, where the development keys need HERALD_DEV_KEYS=1: given unless the test says otherwise.
+ */
 export async function startHerald(env: Record<string, string> = {}): Promise<Herald> {
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean)));
-  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', ...env }, logStream });
+  const app = await createHeraldApp({ env: { LOG_LEVEL: 'silent', HERALD_DEV_KEYS: '1', ...env }, logStream });
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address();
   return {
