@@ -1,6 +1,6 @@
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { ClientPool, eventually, recordFrames } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
+import { getTicket, mintToken, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 /** One hostile frame and what §3 says the sender gets back: an error code, or the reply type. */
 interface Case {
