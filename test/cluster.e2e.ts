@@ -157,9 +157,9 @@ describe('cluster mode (REDIS_URL)', () => {
     // "Crash" D: it loses Redis without removing anything; its entries must expire on their own.
     await d.app.get<RedisConnection>(REDIS).close();
     const counts: number[] = [];
-    const took = await until(async () => counts[counts.push(await presence(b, 'mortal')) - 1], 1, 10 * ttl);
+    const took = await until(async () => counts[counts.push(await presence(b, 'mortal')) - 1], 1, 20 * ttl);
     // the TTL plus a loaded machine's margin (Redis expiry, the poll, a busy event loop): far below the contract's 30 s
-    expect(took).toBeLessThanOrEqual(4 * ttl);
+    expect(took).toBeLessThanOrEqual(10 * ttl);
     // The live instance's connection (longer TTL) never stopped counting meanwhile.
     expect(Math.min(...counts)).toBe(1);
     process.stdout.write(`  presence: a dead instance's connection stopped counting after ${took} ms (PRESENCE_TTL_MS=${ttl})\n`);

@@ -1,7 +1,11 @@
+import { jest } from '@jest/globals';
 import { ClientPool, notify, presenceCount, until } from './support/e2e.js';
 import { ensureBuilt, runMain, type MainProcess } from './support/process.js';
 import { startHerald, type Herald } from './support/harness.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
+
+// each test starts `node dist/main.js`: a Nest boot takes seconds on a loaded 2-core machine
+jest.setTimeout(120_000);
 
 const PRESENCE_TTL_MS = 2000;
 
@@ -51,9 +55,9 @@ describe('a crashed instance (SIGKILL)', () => {
     const counts: number[] = [];
     const took = await until(async () => counts[counts.push(await presenceCount(survivor!, 'crash-presence')) - 1], 1, 10 * PRESENCE_TTL_MS);
     // its TTL plus a loaded machine's margin; the contract allows 30 s
-    expect(took).toBeLessThan(3 * PRESENCE_TTL_MS);
+    expect(took).toBeLessThan(5 * PRESENCE_TTL_MS);
     expect(Math.min(...counts)).toBe(1);
-  }, 60_000);
+  });
 
   it('its clients recover on another instance: what they missed, once, in order', async () => {
     const { main, herald } = await spawnHerald();
@@ -77,5 +81,5 @@ describe('a crashed instance (SIGKILL)', () => {
       [missed[0], 2],
       [missed[1], 3],
     ]);
-  }, 60_000);
+  });
 });
