@@ -1,4 +1,8 @@
+import { jest } from '@jest/globals';
 import { ensureBuilt, runMain, type MainProcess } from './support/process.js';
+
+// each test starts `node dist/main.js`: a Nest boot takes seconds on a loaded 2-core machine
+jest.setTimeout(120_000);
 
 const SECRET = 'config-e2e-secret-long-enough-0123456789';
 

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import type { Socket } from 'node:net';
@@ -7,6 +8,9 @@ import { ClientPool, eventually } from './support/e2e.js';
 import { scrapeMetrics } from './support/metrics.js';
 import { ensureBuilt, runMain } from './support/process.js';
 import { API_KEY, connectUser, getTicket, mintToken, startHerald, upgradeStatus, type Herald } from './support/harness.js';
+
+// each test starts `node dist/main.js`: a Nest boot takes seconds on a loaded 2-core machine
+jest.setTimeout(120_000);
 
 /**
  * A POST /notifications whose body arrives in two parts: in flight from the

@@ -241,8 +241,8 @@ describe('notifications', () => {
   });
 
   it('forgets an idempotencyKey after IDEMPOTENCY_TTL_MS', async () => {
-    // 2 s: the "still held" retry lands well inside it on a loaded machine
-    const ttl = 2000;
+    // 3 s: the "still held" retry lands well inside it on a loaded machine
+    const ttl = 3000;
     const short = await startHerald({ IDEMPOTENCY_TTL_MS: String(ttl) });
     try {
       const body = { event: 'e', idempotencyKey: 'k' };

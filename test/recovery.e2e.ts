@@ -1,5 +1,5 @@
 import { BROKER, type Broker, type HistoryOptions } from '../src/broker/broker.js';
-import { ClientPool, connectRecorded, notify as notifyUser, notifyAll as notifyEveryone, roundTrip } from './support/e2e.js';
+import { ClientPool, connectRecorded, nothingMore, notify as notifyUser, notifyAll as notifyEveryone, roundTrip } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 type Position = { offset: number; epoch: string };
@@ -318,5 +318,42 @@ describe('recovery', () => {
       expect(got.map((d) => d.id)).toEqual([racer]);
       expect(got[0].offset).toBe(authOk.data.streams.user.offset + 1);
     });
+  });
+});
+
+/** PROTOCOL §5: without Redis, history lives in the process; a restart loses it, and says so. */
+describe('a restart without Redis', () => {
+  it('gives every stream a new epoch, and a recovery from before the restart answers recovered: false, replaying nothing', async () => {
+    const clients = new ClientPool();
+    let before: Herald | undefined = await startHerald();
+    let after: Herald | undefined;
+    try {
+      const first = await clients.connect(before, '/notification', 'restart-user');
+      await notifyUser(before, 'restart-user');
+      await notifyEveryone(before);
+      const user = (await first.client.next((f) => f.type === 'notification' && f.data.stream === 'user')).data;
+      const broadcast = (await first.client.next((f) => f.type === 'notification' && f.data.stream === 'broadcast')).data;
+      await clients.closeAll();
+      await before.close();
+      before = undefined;
+
+      after = await startHerald();
+      const recover = { user: { offset: user.offset, epoch: user.epoch }, broadcast: { offset: broadcast.offset, epoch: broadcast.epoch } };
+      const again = await clients.connectRecorded(after, '/notification', 'restart-user', { recover });
+      expect(again.authOk.data.recovered).toBe(false);
+      const streams = again.authOk.data.streams;
+      expect(streams.user.epoch).not.toBe(user.epoch);
+      expect(streams.broadcast.epoch).not.toBe(broadcast.epoch);
+      expect(streams.user.offset).toBe(0);
+      expect(streams.broadcast.offset).toBe(0);
+      await nothingMore(again.client);
+      expect(again.seen.filter((f) => f.type === 'notification')).toEqual([]);
+      // and the new epoch goes on from offset 1
+      const live = await notifyUser(after, 'restart-user');
+      expect((await again.client.nextOfType('notification')).data).toMatchObject({ id: live, offset: 1, epoch: streams.user.epoch });
+    } finally {
+      await clients.closeAll();
+      await Promise.allSettled([before?.close(), after?.close()]);
+    }
   });
 });

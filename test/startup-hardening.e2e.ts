@@ -1,6 +1,9 @@
 import { jest } from '@jest/globals';
 import { ensureBuilt, runMain, type MainProcess } from './support/process.js';
 
+// each test starts `node dist/main.js`: a Nest boot takes seconds on a loaded 2-core machine
+jest.setTimeout(120_000);
+
 /** Issue 11 §6: how `node dist/main.js` starts (or refuses to) on a risky or broken configuration. */
 describe('startup hardening (node dist/main.js)', () => {
   // Each test starts up to four node processes: a loaded 2-core machine needs the margin.

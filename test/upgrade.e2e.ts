@@ -102,8 +102,8 @@ describe('upgrade', () => {
   });
 
   it('refuses an expired ticket with 401 (TICKET_TTL_MS)', async () => {
-    // 2 s: the "still valid" upgrade lands well inside it on a loaded machine
-    const ttl = 2000;
+    // 3 s: the "still valid" upgrade lands well inside it on a loaded machine
+    const ttl = 3000;
     const short = await startHerald({ TICKET_TTL_MS: String(ttl) });
     try {
       const t = await getTicket(short, mintToken('alice'));

@@ -66,7 +66,7 @@ describe('HeraldClient against real server behaviour', () => {
     let h: Herald;
     const held: TestClient[] = [];
     beforeAll(async () => {
-      h = await startHerald({ RATE_LIMIT_PER_SEC: '2', MAX_CONNECTIONS_PER_USER: '1', AUTH_TIMEOUT_MS: '1500' });
+      h = await startHerald({ RATE_LIMIT_PER_SEC: '2', MAX_CONNECTIONS_PER_USER: '1', AUTH_TIMEOUT_MS: '4000' });
     });
     afterEach(async () => {
       await Promise.all(held.splice(0).map((c) => c.dispose()));

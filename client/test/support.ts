@@ -34,7 +34,7 @@ export function nextEvent<K extends keyof HeraldEvents>(
   client: HeraldClient,
   event: K,
   pred: (payload: HeraldEvents[K]) => boolean = () => true,
-  timeoutMs = 5000,
+  timeoutMs = 15_000,
 ): Promise<HeraldEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -60,7 +60,7 @@ export function collect<K extends keyof HeraldEvents>(client: HeraldClient, even
 }
 
 /** Resolves when `cond()` holds, checking after each event of `client` (no sleeps). */
-export function until(client: HeraldClient, cond: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export function until(client: HeraldClient, cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   if (cond()) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

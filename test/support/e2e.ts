@@ -3,7 +3,7 @@ import type WebSocket from 'ws';
 import { API_KEY, authenticate, connectUser, getTicket, JWT_SECRET, mintToken, openSocket, postJson, type Frame, type Herald, type TestClient } from './harness.js';
 
 /** Polls `check` until it stops throwing, for state that has no event to await (presence after a close). */
-export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 3000, everyMs = 20): Promise<T> {
+export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 10_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -16,7 +16,7 @@ export async function eventually<T>(check: () => Promise<T> | T, timeoutMs = 300
 }
 
 /** Polls `read` until it returns `want`; resolves with the milliseconds it took (a measured bound, not a sleep). */
-export async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 8000): Promise<number> {
+export async function until<T>(read: () => Promise<T>, want: T, timeoutMs = 15_000): Promise<number> {
   const started = Date.now();
   let last: T;
   while ((last = await read()) !== want) {

@@ -94,7 +94,7 @@ export class TestClient {
   }
 
   /** The next frame matching `pred` (already received or yet to come). */
-  next(pred: (f: Frame) => boolean = () => true, timeoutMs = 5000): Promise<Frame> {
+  next(pred: (f: Frame) => boolean = () => true, timeoutMs = 15_000): Promise<Frame> {
     const i = this.frames.findIndex(pred);
     if (i >= 0) return Promise.resolve(this.frames.splice(i, 1)[0]);
     return new Promise((resolve, reject) => {

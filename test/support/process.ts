@@ -32,7 +32,7 @@ export function runMain(env: Record<string, string>): MainProcess {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );
-  const line = (pattern: RegExp, timeoutMs = 15_000) =>
+  const line = (pattern: RegExp, timeoutMs = 60_000) =>
     new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no line matching ${pattern}; stdout: ${stdout.join('\n')}`)), timeoutMs);
       const check = () => {
