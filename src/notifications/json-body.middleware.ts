@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { ApiKeyGuard, presentedApiKey } from '../auth/api-key.guard.js';
 import { MAX_DATA_DEPTH, nestedDeeperThan } from '../protocol/envelope.js';
+import { reservedKeyMessage, reservedKeyPath } from '../protocol/reserved-keys.js';
 
 /** Set on a raw request whose body is a service call's JSON (see JsonBodyMiddleware). */
 const JSON_BODY = Symbol('herald.jsonBody');
@@ -70,6 +71,10 @@ export function parseJsonBody(raw: Buffer): unknown {
   if (nestedDeeperThan(body, MAX_DATA_DEPTH + 1)) {
     const messages = [`payload must not be nested more than ${MAX_DATA_DEPTH} levels deep`];
     throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'payload', messages }] });
+  }
+  const reserved = reservedKeyPath(body, '');
+  if (reserved !== undefined) {
+    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: reserved, messages: [reservedKeyMessage(reserved)] }] });
   }
   return body;
 }
