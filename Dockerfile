@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Herald: build with the dev toolchain, run on production dependencies only, as a non-root user.
-ARG NODE_VERSION=20
+# the Node line Herald is developed and tested on; package.json `engines` allows ^20.19 || ^22.12 || >=24
+ARG NODE_VERSION=20.20
 
 # 1. compile TypeScript (the server only; the @herald/client workspace is not part of the image)
 FROM node:${NODE_VERSION}-alpine AS build

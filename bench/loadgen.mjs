@@ -81,7 +81,7 @@ async function connectOne(o, index) {
     path = `${o.path}?ticket=${encodeURIComponent(await ticketWithRetry(o.host, o.port, token, o.localAddress))}`;
   }
   return new Promise((resolve, reject) => {
-    const ws = new RawWs({
+    new RawWs({
       host: o.host,
       port: o.port,
       path,
@@ -157,7 +157,10 @@ process.on('message', async (msg) => {
       return reply({ received: stats.received });
     case 'pause': {
       const n = Math.round(conns.length * msg.fraction);
-      for (const c of conns.slice(0, n)) (c.paused = true), c.pause();
+      for (const c of conns.slice(0, n)) {
+        c.paused = true;
+        c.pause();
+      }
       return reply({ paused: n });
     }
     case 'report': {

@@ -1,11 +1,12 @@
 // Herald against the alternatives, same machine, same run: `npm run bench [-- options]`.
 //   --quick              small N, a second per phase; fails unless every message arrived (CI)
 //   --runs 3             interleaved runs (server order rotates); medians with min–max
-//   --servers a,b        herald,ws-naive,ws-frame-once,socketio,uws
+//   --servers a,b        herald,ws-naive,ws-frame-once,socketio,uws (herald-rest, herald-direct: herald)
 //   --scenarios a,b      connect,fanout,saturation,rest,cluster,slow
+//   --out dir            where results go; by default bench/results/ for a full run, bench/results/partial/
+//                        when servers or scenarios were left out, bench/results/quick/ for --quick
 //   --n 1000,5000,...    connect scenario sizes;  --fanout-n 10000 clients for fan-out
 // Servers run pinned to core 0, load generators and the REST publisher to core 1.
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -50,8 +51,25 @@ const SERVERS = {
   socketio: { script: 'servers/socketio.mjs', proto: 'socketio', path: '/socket.io/?EIO=4&transport=websocket' },
   uws: { script: 'servers/uws.mjs', proto: 'ws', path: '/' },
 };
-const serverNames = args.servers ? list(args.servers) : Object.keys(SERVERS);
-const scenarioNames = args.scenarios ? list(args.scenarios) : ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
+const SCENARIOS = ['connect', 'fanout', 'saturation', 'rest', 'cluster', 'slow'];
+// the report's rows name Herald by how it was driven: both are the `herald` server
+const ALIASES = { 'herald-rest': 'herald', 'herald-direct': 'herald' };
+/** The names asked for, aliases resolved; an unknown name stops the run, listing the valid ones. */
+function chosen(flag, given, valid) {
+  const names = [...new Set(list(given).map((n) => ALIASES[n] ?? n))];
+  const unknown = list(given).filter((n) => !valid.includes(n) && !(flag === 'servers' && n in ALIASES));
+  if (unknown.length || names.length === 0) {
+    const aliases = flag === 'servers' ? ` (${Object.keys(ALIASES).join(' and ')}, as the report names them, mean herald)` : '';
+    console.error(`bench: unknown --${flag} ${unknown.join(', ') || '(none given)'}; valid: ${valid.join(', ')}${aliases}`);
+    process.exit(2);
+  }
+  return names;
+}
+const serverNames = args.servers ? chosen('servers', args.servers, Object.keys(SERVERS)) : Object.keys(SERVERS);
+const scenarioNames = args.scenarios ? chosen('scenarios', args.scenarios, SCENARIOS) : SCENARIOS;
+// Only a full run (every server, every scenario) replaces bench/results/latest.*, which the README shows;
+// a partial one writes to bench/results/partial/ (--quick to bench/results/quick/, --out anywhere)
+const partial = serverNames.length < Object.keys(SERVERS).length || scenarioNames.length < SCENARIOS.length;
 
 const twoCores = os.cpus().length >= 2;
 const SERVER_CPUS = twoCores ? '0' : undefined;
@@ -149,7 +167,7 @@ const results = {
   },
   ...recorder.toJSON(),
 };
-const outDir = args.out ?? join(here, 'results', QUICK ? 'quick' : '');
+const outDir = args.out ?? join(here, 'results', QUICK ? 'quick' : partial ? 'partial' : '');
 mkdirSync(outDir, { recursive: true });
 const { rows, markdown } = summarize(results);
 results.targets = checkTargets(rows);

@@ -1,9 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
 import { Logger } from 'nestjs-pino';
 import { createHeraldApp } from './app.factory.js';
 import { ConfigError } from './config/env.validation.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { DrainService } from './ops/drain.service.js';
+import { describeListenAddress } from './ops/listen-address.js';
 
 /**
  * SIGTERM/SIGINT: drain (PROTOCOL §8), close the app, exit 0; a hard timer
@@ -45,7 +47,8 @@ async function main() {
   const config = app.get<HeraldConfig>(HERALD_CONFIG);
   drainOnSignals(app, config.shutdownTimeoutMs);
   await app.listen(config.port, config.host ?? '0.0.0.0');
-  app.get(Logger).log(`Herald listening on ${await app.getUrl()} (REST, /demo, /notification, /docs)`, 'Herald');
+  const bound = app.getHttpServer().address() as AddressInfo | string | null;
+  app.get(Logger).log(`Herald listening on ${describeListenAddress(bound)} (REST, /demo, /notification, /docs)`, 'Herald');
 }
 
 main().catch((err) => {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { connectUser, type Herald, postJson, startHerald, type TestClient, upgradeStatus } from './support/harness.js';
+import { Redis } from 'ioredis';
+import { connectUser, getTicket, type Herald, mintToken, postJson, startHerald, upgradeStatus } from './support/harness.js';
 import { ClientPool, presenceCount, until } from './support/e2e.js';
 import { requireRedis, ThrowawayRedis } from './support/redis.js';
 
@@ -97,20 +98,89 @@ describe('cluster mode through Redis outages', () => {
     );
   }, 30_000);
 
-  it('answers 503 within 5 s while Redis hangs, and recovers when it resumes', async () => {
-    const { redis, a } = await cluster();
+  it('answers 503 within 5 s while Redis hangs (REST, tickets, upgrades, presence), and recovers when it resumes', async () => {
+    const { redis, a, b } = await cluster();
+    const watcher = await connect(b, '/notification', 'hang-user');
+    const token = mintToken('hang-user');
+    const ticketBefore = await getTicket(a, token);
     redis.pause(true);
+    const took: Record<string, number> = {};
     try {
-      const publish = await timed(() => postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'hung' }));
-      expect(publish.result.status).toBe(503);
-      expect(publish.ms).toBeLessThan(5000);
-      const notReady = await until(() => readyStatus(a), 503);
-      process.stdout.write(`  hang: REST 503 in ${publish.ms} ms, ready 503 after ${publish.ms + notReady} ms\n`);
+      const checks: Array<[string, () => Promise<number>]> = [
+        ['notification', async () => (await postJson(a, '/notifications', { userIds: ['hang-user'], event: 'hung' })).status],
+        ['broadcast', async () => (await postJson(b, '/notifications/broadcast', { event: 'hung' })).status],
+        ['ticket', async () => (await fetch(`${a.url}/auth/ticket`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status],
+        ['upgrade', async () => (await upgradeStatus(`${b.wsUrl}/notification?ticket=${ticketBefore}`)).status],
+        ['presence', async () => -(await presenceCount(a, 'hang-user'))],
+      ];
+      // all at once: each must answer 503 within 5 s of being asked
+      const results = await Promise.all(checks.map(async ([name, call]) => ({ name, ...(await timed(call)) })));
+      for (const { name, result, ms } of results) {
+        took[name] = ms;
+        expect({ name, status: result }).toEqual({ name, status: 503 });
+        expect(ms).toBeLessThan(5000);
+      }
+      await until(() => readyStatus(a), 503);
+      // the socket opened before the hang is still open
+      expect(watcher.client.ws.readyState).toBe(WebSocket.OPEN);
     } finally {
       redis.pause(false);
     }
     await until(() => readyStatus(a), 200);
-    expect((await postJson(a, '/notifications', { userIds: ['nobody-listening'], event: 'resumed' })).status).toBe(202);
+    await until(() => readyStatus(b), 200);
+    const res = await postJson(a, '/notifications', { userIds: ['hang-user'], event: 'resumed' });
+    expect(res.status).toBe(202);
+    const arrived = await watcher.client.next((f) => f.type === 'notification' && f.data.id === res.body.id);
+    expect(arrived.data.event).toBe('resumed');
+    // Known (reported, not settled here): a publish answered 503 during the hang had already been written to
+    // Redis's socket, and is delivered once Redis resumes. At most once each, and nothing else.
+    const earlier = watcher.client.frames.filter((f) => f.type === 'notification').map((f) => f.data.event as string);
+    expect(earlier.filter((e) => e !== 'hung')).toEqual([]);
+    expect(earlier.length).toBeLessThanOrEqual(2);
+    // the ticket refused during the hang was not used up
+    expect((await upgradeStatus(`${b.wsUrl}/notification?ticket=${ticketBefore}`)).status).toBe(101);
+    process.stdout.write(`  hang: 503 in ${Object.entries(took).map(([k, v]) => `${k} ${v} ms`).join(', ')}\n`);
+  }, 40_000);
+
+  it('keeps every key and pub/sub channel it uses under REDIS_KEY_PREFIX, /demo traffic included', async () => {
+    // a Redis of its own: every key in it was written by this deployment, so "outside the prefix" is exact
+    const redis = await ThrowawayRedis.start();
+    cleanup.push(() => redis.stop());
+    const prefix = 'tenant-a:';
+    const env = { REDIS_URL: redis.url, REDIS_KEY_PREFIX: prefix };
+    const [a, b] = await Promise.all([startHerald(env), startHerald(env)]);
+    cleanup.push(() => a.close(), () => b.close());
+    const admin = new Redis(redis.url);
+    cleanup.push(() => void admin.disconnect());
+
+    // everything that writes: tickets, presence, history, idempotency, /demo fan-out, recovery
+    const user = await connect(a, '/notification', 'keys-user');
+    const demo = await connect(b, '/demo', 'keys-demo');
+    await connect(a, '/demo', 'keys-demo');
+    await getTicket(b, mintToken('unused-ticket'));
+    expect((await postJson(b, '/notifications', { userIds: ['keys-user'], event: 'k', idempotencyKey: 'idem-1' })).status).toBe(202);
+    expect((await postJson(a, '/notifications/broadcast', { event: 'k', idempotencyKey: 'idem-2' })).status).toBe(202);
+    await user.client.nextOfType('notification');
+    await user.client.nextOfType('notification');
+    expect(await demo.client.request({ type: 'broadcast', id: 'b', data: { text: 'hi' } })).toEqual({ type: 'ack', id: 'b' });
+    expect(await demo.client.request({ type: 'direct', id: 'd', data: { to: 'keys-demo', text: 'hi' } })).toEqual({ type: 'ack', id: 'd' });
+    await demo.client.nextOfType('direct');
+    const pos = (await connect(b, '/notification', 'keys-user')).authOk.data.streams;
+    await connect(a, '/notification', 'keys-user', { recover: pos });
+    expect(await presenceCount(b, 'keys-demo')).toBe(2);
+
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+    expect(keys.length).toBeGreaterThan(5);
+    expect(keys.filter((k) => !k.startsWith(prefix))).toEqual([]);
+    const channels = (await admin.pubsub('CHANNELS')) as string[];
+    expect(channels.length).toBeGreaterThan(0);
+    expect(channels.filter((c) => !c.startsWith(prefix))).toEqual([]);
   }, 30_000);
 
   it('starts without Redis, answers 503, and becomes ready once Redis appears', async () => {

@@ -8,7 +8,6 @@ import {
   openSocket,
   postJson,
   startHerald,
-  type TestClient,
   upgradeStatus,
 } from './support/harness.js';
 import { ClientPool, notify, presenceCount, until } from './support/e2e.js';

@@ -58,6 +58,21 @@ describe('configuration at startup (node dist/main.js)', () => {
     await p.exited;
   });
 
+  it('logs the address it binds: all interfaces when HOST is unset, the one given otherwise', async () => {
+    const wildcard = run({ PORT: '0' });
+    const line = JSON.parse(await wildcard.line(/Herald listening on/)).msg as string;
+    const port = /^Herald listening on http:\/\/0\.0\.0\.0:(\d+) \(all interfaces; on this machine http:\/\/localhost:\1\)/.exec(line)?.[1];
+    expect(port).toBeDefined();
+    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+    wildcard.child.kill('SIGTERM');
+    await wildcard.exited;
+
+    const loopback = run({ PORT: '0', HOST: '127.0.0.1' });
+    expect(JSON.parse(await loopback.line(/Herald listening on/)).msg).toMatch(/^Herald listening on http:\/\/127\.0\.0\.1:\d+ \(REST/);
+    loopback.child.kill('SIGTERM');
+    await loopback.exited;
+  });
+
   it('starts in production with its keys set, without the development-keys warning', async () => {
     const p = run({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, SERVICE_API_KEYS: 'k1,k2' });
     await p.line(/Herald listening on/);

@@ -1,5 +1,5 @@
-import { ClientPool, nothingMore, roundTrip } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, nothingMore } from './support/e2e.js';
+import { connectUser, getTicket, mintToken, openSocket, startHerald, type Herald } from './support/harness.js';
 
 /** PROTOCOL §4: the /demo gateway. */
 describe('/demo', () => {

@@ -75,8 +75,21 @@ describe('deploy files', () => {
         // Herald needs SHUTDOWN_TIMEOUT_MS (10 s) to drain before Docker's SIGKILL
         expect(parseInt(service.stop_grace_period, 10)).toBeGreaterThan(10);
       }
-      const ports = ['herald-1', 'herald-2', 'lb'].flatMap((s) => compose.services[s].ports);
-      expect(new Set(ports.map((p: string) => p.split(':')[0])).size).toBe(3);
+      const ports: string[] = ['herald-1', 'herald-2', 'lb'].flatMap((s) => compose.services[s].ports);
+      // host:hostPort:containerPort, published on the loopback interface only
+      expect(new Set(ports.map((p) => p.split(':')[1])).size).toBe(3);
+      for (const port of ports) expect(port).toMatch(/^127\.0\.0\.1:\d+:\d+$/);
+      expect(compose.services.redis.ports).toBeUndefined();
+    });
+
+    it('stops at once without .env (a required env_file) rather than restarting instances that cannot start', () => {
+      for (const name of ['herald-1', 'herald-2']) {
+        const envFile = compose.services[name].env_file;
+        const entries = (Array.isArray(envFile) ? envFile : [envFile]).map((e: string | { path: string; required?: boolean }) =>
+          typeof e === 'string' ? { path: e, required: true } : { required: true, ...e },
+        );
+        expect(entries).toContainEqual({ path: '.env', required: true });
+      }
     });
 
     it('points nginx at both instances, with WebSocket upgrades', () => {
@@ -86,6 +99,44 @@ describe('deploy files', () => {
       expect(nginx).toMatch(/server herald-2:3000/);
       expect(nginx).toMatch(/proxy_set_header Upgrade \$http_upgrade/);
       expect(nginx).toMatch(/proxy_http_version 1\.1/);
+    });
+  });
+
+  // issue 12: nginx's defaults got in the way (HTML 413, tickets in the access log, 503s during a drain, lost port)
+  describe.each([
+    ['deploy/nginx.conf', () => read('deploy/nginx.conf')],
+    ['the README recipe', () => /```nginx\n([\s\S]*?)```/.exec(read('README.md'))![1]],
+  ])('nginx: %s', (_name, text) => {
+    const conf = () => text().replace(/#.*$/gm, '');
+    const directive = (name: string) => [...conf().matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, 'gm'))].map((m) => m[1].trim());
+    const bytes = (size: string) => Number(/^\d+/.exec(size)![0]) * ({ k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size.slice(-1).toLowerCase()] ?? 1);
+
+    it('moves upgrades off a draining instance: proxy_next_upstream error timeout http_503', () => {
+      expect(directive('proxy_next_upstream')).toEqual(['error timeout http_503']);
+    });
+
+    it('lets bodies above MAX_BODY_BYTES through, so that Herald answers its JSON 413', () => {
+      const [size] = directive('client_max_body_size');
+      expect(bytes(size)).toBeGreaterThan(validateEnv({}).maxBodyBytes);
+    });
+
+    it('logs requests without their query string (no ?ticket= in the access log)', () => {
+      const formats = Object.fromEntries(
+        [...conf().matchAll(/^\s*log_format\s+(\S+)\s+([^;]+);/gm)].map((m) => [m[1], m[2]]),
+      ) as Record<string, string>;
+      const logs = directive('access_log');
+      expect(logs.length).toBeGreaterThan(0);
+      for (const log of logs) {
+        const format = formats[log.split(/\s+/)[1]];
+        expect(format).toBeDefined();
+        expect(format).not.toMatch(/\$(request|request_uri|args|query_string|arg_\w+)\b/);
+        expect(format).toMatch(/\$uri\b/);
+      }
+    });
+
+    it('passes the Host header with its port ($http_host) and the scheme', () => {
+      expect(directive('proxy_set_header')).toEqual(expect.arrayContaining(['Host $http_host', 'X-Forwarded-Proto $scheme']));
+      expect(directive('proxy_set_header')).not.toContain('Host $host');
     });
   });
 });

@@ -1,6 +1,6 @@
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
-import { eventually, recordFrames } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
+import { ClientPool, eventually, recordFrames } from './support/e2e.js';
+import { getTicket, mintToken, postJson, startHerald, type Frame, type Herald, type TestClient } from './support/harness.js';
 
 /** One hostile frame and what §3 says the sender gets back: an error code, or the reply type. */
 interface Case {
@@ -128,6 +128,8 @@ describe('hostile input', () => {
   beforeAll(async () => {
     h = await startHerald({ RATE_LIMIT_PER_SEC: '1000000' });
   });
+  const clients = new ClientPool();
+  afterEach(() => clients.closeAll());
   afterAll(() => h.close());
 
   /** Sends every case on `client` and returns the replies, in order (the adapter answers each frame in turn). */
@@ -142,27 +144,34 @@ describe('hostile input', () => {
     const cases = corpus(rng(20261125));
     expect(cases.length).toBeGreaterThan(2000);
 
-    const observer = await connectUser(h, '/demo', 'observer');
-    const notified = await connectUser(h, '/notification', 'observer');
-    const attacker = await connectUser(h, '/demo', 'attacker');
+    const observer = await clients.connect(h, '/demo', 'observer');
+    const notified = await clients.connect(h, '/notification', 'observer');
+    const attacker = await clients.connect(h, '/demo', 'attacker');
     const heapBefore = process.memoryUsage().heapUsed;
 
     // live traffic all along: broadcasts from a sender and REST notifications
-    const sender = await connectUser(h, '/demo', 'sender');
+    const sender = await clients.connect(h, '/demo', 'sender');
     let broadcasts = 0;
     let notifications = 0;
     let stop = false;
+    // stops with the attack, or at its own deadline, or at its first failure: it never outlives the test
+    const deadline = Date.now() + 60_000;
     const traffic = (async () => {
-      while (!stop) {
+      while (!stop && Date.now() < deadline) {
         await sender.client.request({ type: 'broadcast', id: `b${broadcasts}`, data: { text: `live ${broadcasts}` } });
         broadcasts++;
         expect((await postJson(h, '/notifications', { userIds: ['observer'], event: 'live.tick', payload: { n: notifications } })).status).toBe(202);
         notifications++;
       }
     })();
+    traffic.catch(() => undefined);
 
-    const replies = await fire(attacker.client, cases);
-    stop = true;
+    let replies: Frame[];
+    try {
+      replies = await fire(attacker.client, cases);
+    } finally {
+      stop = true;
+    }
     await traffic;
 
     expect(replies).toHaveLength(cases.length);
@@ -200,7 +209,7 @@ describe('hostile input', () => {
   });
 
   it('answers an unauthenticated connection: malformed frames as such, everything else unauthenticated', async () => {
-    const client = await openSocket(h, '/notification', await getTicket(h, mintToken('anon')));
+    const client = await clients.openSocket(h, '/notification', await getTicket(h, mintToken('anon')));
     const cases: Case[] = [];
     for (let i = 0; i < 200; i++) {
       cases.push({ raw: json({ type: ['ping', 'echo', 'broadcast', 'subscribe', '__proto__'][i % 5], id: `u${i}`, data: { text: 'x' } }), expect: 'unauthenticated', id: `u${i}` });
@@ -216,8 +225,8 @@ describe('hostile input', () => {
 
   it('survives floods of garbage across many connections, answering every frame on each', async () => {
     const users = Array.from({ length: 10 }, (_, i) => `flood${i}`);
-    const conns = await Promise.all(users.flatMap((u) => [connectUser(h, '/demo', u), connectUser(h, '/notification', u)]));
-    const watcher = await connectUser(h, '/demo', 'watcher');
+    const conns = await Promise.all(users.flatMap((u) => [clients.connect(h, '/demo', u), clients.connect(h, '/notification', u)]));
+    const watcher = await clients.connect(h, '/demo', 'watcher');
     const perConnection = 250;
     const random = rng(7);
     const garbage = (): Case => {
@@ -236,7 +245,7 @@ describe('hostile input', () => {
       const cases = Array.from({ length: perConnection }, garbage);
       return fire(client, cases).then((replies) => ({ cases, replies }));
     });
-    const { client: talker } = await connectUser(h, '/demo', 'talker');
+    const { client: talker } = await clients.connect(h, '/demo', 'talker');
     for (let i = 0; i < 50; i++) talker.send({ type: 'broadcast', data: { text: `t${i}` } });
     for (const { cases, replies } of await Promise.all(floods)) {
       expect(replies.map(outcome)).toEqual(cases.map((c) => c.expect));
@@ -247,8 +256,8 @@ describe('hostile input', () => {
   });
 
   it('closes 1007 on invalid UTF-8 and 1009 on an oversize frame, on each of many connections, and carries on', async () => {
-    const { client: bystander } = await connectUser(h, '/demo', 'bystander');
-    const victims = await Promise.all(Array.from({ length: 20 }, (_, i) => connectUser(h, '/demo', `bad${i}`)));
+    const { client: bystander } = await clients.connect(h, '/demo', 'bystander');
+    const victims = await Promise.all(Array.from({ length: 20 }, (_, i) => clients.connect(h, '/demo', `bad${i}`)));
     victims.forEach(({ client }, i) => {
       if (i % 2) client.ws.send(Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0xff, 0xfe, 0x22, 0x7d]), { binary: false });
       else client.ws.send('x'.repeat(65_537));

@@ -2,7 +2,7 @@ import { metricValue, scrapeMetrics } from './support/metrics.js';
 import { TICKETS, type TicketStore } from '../src/auth/ticket.store.js';
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { ClientPool, eventually, recordFrames } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald, type TestClient } from './support/harness.js';
+import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald } from './support/harness.js';
 
 
 /** Upgrade limits under concurrency, and the per-connection rate limit with its 4429 rule (PROTOCOL §2.2, §3, §7). */
@@ -146,6 +146,7 @@ describe('limits', () => {
       // drain the bucket, then exactly 4x RATE drops
       let sent = 0;
       while (errorsOf(seen, 'rate_limited').length < 4 * RATE) {
+        if (sent > 20 * RATE) throw new Error(`only ${errorsOf(seen, 'rate_limited').length} drops after ${sent} messages`);
         client.send({ type: 'echo', data: sent++ });
         await eventually(() => expect(seen).toHaveLength(sent));
       }

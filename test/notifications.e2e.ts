@@ -1,5 +1,5 @@
 import { ClientPool, eventually, roundTrip } from './support/e2e.js';
-import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { API_KEY, connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MAX_BODY = 16_384;
@@ -241,12 +241,18 @@ describe('notifications', () => {
   });
 
   it('forgets an idempotencyKey after IDEMPOTENCY_TTL_MS', async () => {
-    const short = await startHerald({ IDEMPOTENCY_TTL_MS: '100' });
+    // 2 s: the "still held" retry lands well inside it on a loaded machine
+    const ttl = 2000;
+    const short = await startHerald({ IDEMPOTENCY_TTL_MS: String(ttl) });
     try {
       const body = { event: 'e', idempotencyKey: 'k' };
+      const sentAt = Date.now();
       const first = await postJson(short, '/notifications/broadcast', body);
+      // the key was claimed before this moment: it is certainly forgotten `ttl` after it
+      const claimedBy = Date.now();
       expect((await postJson(short, '/notifications/broadcast', body)).body.id).toBe(first.body.id);
-      await new Promise((r) => setTimeout(r, 150));
+      expect(Date.now() - sentAt).toBeLessThan(ttl);
+      await new Promise((r) => setTimeout(r, claimedBy + ttl + 100 - Date.now()));
       expect((await postJson(short, '/notifications/broadcast', body)).body.id).not.toBe(first.body.id);
     } finally {
       await short.close();

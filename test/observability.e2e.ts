@@ -162,8 +162,8 @@ describe('observability', () => {
     expect(grew(after, 'herald_connection_closes_total', 'gateway="demo",code="1005"')).toBe(1);
     // kills are counted by reason (slow-consumer.e2e and limits.e2e make them move)
     expect(after).toMatch(/^# TYPE herald_connections_killed_total counter$/m);
-    expect(after).toMatch(/^herald_process_cpu_user_seconds_total \S+$/m);
-    expect(after).toMatch(/^herald_nodejs_heap_size_used_bytes \S+$/m);
+    expect(after).toMatch(/^process_cpu_user_seconds_total \S+$/m);
+    expect(after).toMatch(/^nodejs_heap_size_used_bytes \S+$/m);
     await n.close();
   });
 

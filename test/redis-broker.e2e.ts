@@ -5,6 +5,7 @@ import { recoverStream } from '../src/broker/recovery.js';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
 import { RedisConnection } from '../src/broker/redis/redis.connection.js';
 import { STREAM_META_TTL_MS } from '../src/broker/stream-history.js';
+import { eventually } from './support/e2e.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
 
 /** The Redis broker on its own: history, offsets, epochs and fan-out against a real Redis. */
@@ -129,7 +130,7 @@ describe('RedisBroker', () => {
       .map((line) => Number(/(?:^|\s)id=(\d+)/.exec(line)![1]));
     expect(ids.length).toBeGreaterThanOrEqual(2);
     await admin.client('KILL', 'ID', String(Math.max(...ids)));
-    while (watcher.isReady()) await new Promise((resolve) => setTimeout(resolve, 5));
+    await eventually(() => expect(watcher.isReady()).toBe(false), 5000, 5);
     // Published while the watcher's subscription is gone: only the fan-out log can bring them.
     const sent: string[] = [];
     for (let i = 0; i < 20; i++) sent.push((await p.publish('to:demo:ghost', `${i}`)).data);

@@ -1,6 +1,6 @@
 import { ConnectionRegistry } from '../src/realtime/connection.registry.js';
 import { ClientPool, connectRecorded, nowSec, roundTrip, signJwt } from './support/e2e.js';
-import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald, type TestClient } from './support/harness.js';
+import { connectUser, getTicket, mintToken, openSocket, postJson, startHerald, type Herald } from './support/harness.js';
 
 /** PROTOCOL §2.5: `auth` again on an authenticated connection; JWT expiry closes with 4401. */
 describe('token refresh and expiry', () => {

@@ -10,12 +10,6 @@ import { connectUser, postJson, startHerald, type Frame, type Herald, type TestC
  */
 const USER_IDS = ['alice', 'al', 'bob', 'a:b', 'to:demo:alice', 'n:broadcast', 'gw:demo', 'n:user:bob', 'ü ñ', ' '];
 
-type Action =
-  | { kind: 'direct'; from: number; to: string }
-  | { kind: 'broadcast'; from: number }
-  | { kind: 'notify'; userIds: string[] }
-  | { kind: 'notifyAll' };
-
 interface Conn {
   userId: string;
   path: '/demo' | '/notification';

@@ -102,12 +102,18 @@ describe('upgrade', () => {
   });
 
   it('refuses an expired ticket with 401 (TICKET_TTL_MS)', async () => {
-    const short = await startHerald({ TICKET_TTL_MS: '100' });
+    // 2 s: the "still valid" upgrade lands well inside it on a loaded machine
+    const ttl = 2000;
+    const short = await startHerald({ TICKET_TTL_MS: String(ttl) });
     try {
       const t = await getTicket(short, mintToken('alice'));
+      // `t` was issued before this moment: it has certainly expired `ttl` after it
+      const issuedBy = Date.now();
+      const freshFrom = Date.now();
       const fresh = await getTicket(short, mintToken('alice'));
       expect((await upgradeStatus(`${short.wsUrl}/demo?ticket=${fresh}`)).status).toBe(101);
-      await new Promise((r) => setTimeout(r, 150));
+      expect(Date.now() - freshFrom).toBeLessThan(ttl);
+      await new Promise((r) => setTimeout(r, issuedBy + ttl + 100 - Date.now()));
       expect((await upgradeStatus(`${short.wsUrl}/demo?ticket=${t}`)).status).toBe(401);
     } finally {
       await short.close();
@@ -135,7 +141,8 @@ describe('upgrade', () => {
       const t = await ticketFor('alice');
       const res = await at(`/demo?ticket=${t}`, { origin: 'https://evil.example' });
       expect(res.status).toBe(403);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       expect((await at(`/demo?ticket=${t}`, { origin: 'https://other.example' })).status).toBe(101);
     });
 
@@ -149,7 +156,8 @@ describe('upgrade', () => {
       const t = await ticketFor('bob');
       const res = await at(`/demo?ticket=${t}`);
       expect(res.status).toBe(429);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       // another user is not affected
       expect((await at(`/demo?ticket=${await ticketFor('carol')}`)).status).toBe(101);
       await held.shift()!.close();
@@ -161,7 +169,8 @@ describe('upgrade', () => {
       const t = await ticketFor('u4');
       const res = await at(`/demo?ticket=${t}`);
       expect(res.status).toBe(503);
-      expect(res.body.length).toBeGreaterThan(0);
+      expect(res.type).toMatch(/^text\/plain/);
+      expect(res.body.trim().length).toBeGreaterThan(0);
       await held.shift()!.close();
       held.push(await eventually(() => openSocket(limited, '/demo', t)));
     });
@@ -174,6 +183,16 @@ describe('upgrade', () => {
       await held.pop()!.close();
       await eventually(async () => expect((await at('/demo?ticket=unknown', evil)).status).toBe(403));
       expect((await at('/demo?ticket=unknown')).status).toBe(401);
+    });
+
+    it('checks the origin (403) before the user limit (429), and the user limit last', async () => {
+      held.push(await openSocket(limited, '/demo', await ticketFor('full')));
+      held.push(await openSocket(limited, '/demo', await ticketFor('full')));
+      const t = await ticketFor('full');
+      expect((await at(`/demo?ticket=${t}`, { origin: 'https://evil.example' })).status).toBe(403);
+      // the same ticket, from an allowed origin: now the user limit answers, and the ticket is still not used up
+      expect((await at(`/demo?ticket=${t}`, { origin: 'https://app.example' })).status).toBe(429);
+      expect((await at('/demo?ticket=unknown', { origin: 'https://app.example' })).status).toBe(401);
     });
   });
 });

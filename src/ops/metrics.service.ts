@@ -68,7 +68,13 @@ export class MetricsService {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
+    // prom-client's defaults under their stock names (process_*, nodejs_*), which Node dashboards expect
+    collectDefaultMetrics({ register: this.registry });
+    // ...less its three gauges named `*_total`, which only counters may be (promtool check metrics);
+    // nodejs_active_handles / _requests / _resources carry the same counts, by type
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      this.registry.removeSingleMetric(name);
+    }
     for (const gateway of ['demo', 'notification']) this.connections.set({ gateway }, 0);
   }
 }

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, Logger } from '@nestjs/common';
 import { BaseWsExceptionFilter } from '@nestjs/websockets';
 import { connectionOf } from '../realtime/connection.js';
-import { encodeError, Frame, HeraldWsException } from './envelope.js';
+import { Frame, HeraldWsException } from './envelope.js';
 
 /** Turns anything a WS guard, pipe or handler throws into the contract's `error` frame. */
 @Catch()

@@ -168,18 +168,18 @@ export async function authenticate(client: TestClient, token: string, authData: 
   return authOk;
 }
 
-/** The HTTP status an upgrade got (or 101 when it was accepted). */
-export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+/** The HTTP status an upgrade got (or 101 when it was accepted), with the refusal's body and content-type. */
+export function upgradeStatus(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; type: string }> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { headers });
     ws.once('open', () => {
       ws.close();
-      resolve({ status: 101, body: '' });
+      resolve({ status: 101, body: '', type: '' });
     });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, type: String(res.headers['content-type'] ?? '') }));
     });
     ws.once('error', (err) => reject(err));
   });
