@@ -95,12 +95,12 @@ function corpus(random: () => number): Case[] {
     ['{"type":"__proto__","id":"p3"}', 'unknown_type'],
     ['{"type":"constructor","id":"p4"}', 'unknown_type'],
     ['{"type":"hasownproperty","id":"p5"}', 'unknown_type'],
-    ['{"type":"echo","id":"p6","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}', 'echo'],
+    ['{"type":"echo","id":"p6","data":{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}}', 'invalid'], // reserved keys are refused, never dropped (issue 11 §6)
     ['{"type":"broadcast","id":"p7","data":{"__proto__":{"text":"smuggled"}}}', 'invalid'],
     ['{"type":"direct","id":"p8","data":{"__proto__":{"to":"alice","text":"smuggled"}}}', 'invalid'],
     ['{"type":"direct","id":"p9","data":{"to":"x","constructor":{"prototype":{"text":"y"}}}}', 'invalid'],
-    ['{"type":"auth","id":"p10","data":{"__proto__":{"token":"a.b.c"}}}', 'unauthorized'],
-    ['{"type":"auth","id":"p11","data":{"token":"a.b.c","recover":{"__proto__":{"user":{"offset":1,"epoch":"e"}}}}}', 'unauthorized'],
+    ['{"type":"auth","id":"p10","data":{"__proto__":{"token":"a.b.c"}}}', 'invalid'],
+    ['{"type":"auth","id":"p11","data":{"token":"a.b.c","recover":{"__proto__":{"user":{"offset":1,"epoch":"e"}}}}}', 'invalid'],
     ['{"type":"echo","__proto__":{"id":"smuggled"}}', 'echo'],
   ];
   for (let i = 0; i < 20; i++) for (const [raw, expect] of protoCases) cases.push({ raw, expect, id: /"id":"(p\d+)"/.exec(raw)?.[1] });

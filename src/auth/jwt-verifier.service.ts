@@ -20,6 +20,22 @@ export interface SubscriptionClaims {
 export class InvalidTokenError extends Error {}
 
 /**
+ * A fixed reason a client may read: jsonwebtoken's own messages echo the
+ * configuration (`jwt audience invalid. expected: <JWT_AUDIENCE>`).
+ */
+function fixedReason(err: Error): string {
+  if (err.name === 'TokenExpiredError') return 'token expired';
+  if (err.name === 'NotBeforeError') return 'token not yet valid';
+  const message = err.message ?? '';
+  if (message.startsWith('jwt audience invalid')) return 'token audience not accepted';
+  if (message.startsWith('jwt issuer invalid')) return 'token issuer not accepted';
+  if (message === 'invalid signature') return 'invalid signature';
+  if (message === 'invalid algorithm') return 'algorithm not accepted';
+  if (message.startsWith('jwt malformed') || message.startsWith('invalid token')) return 'token malformed';
+  return 'token rejected';
+}
+
+/**
  * Verifies user JWTs (PROTOCOL §1): algorithms pinned to the configured key
  * type, `exp` required, `nbf`/`iss`/`aud` honoured, a small clock tolerance.
  * The one place both REST and the gateways check a user token.
@@ -71,7 +87,7 @@ export class JwtVerifier {
         clockTolerance: jwt.clockToleranceSec,
       });
     } catch (err) {
-      throw new InvalidTokenError((err as Error).message);
+      throw new InvalidTokenError(fixedReason(err as Error));
     }
     if (typeof payload.sub !== 'string' || payload.sub.length === 0 || payload.sub.length > 256) {
       throw new InvalidTokenError('token has no sub');

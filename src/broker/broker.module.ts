@@ -53,7 +53,7 @@ export class BrokerModule {
         provide: BROKER,
         inject: [HERALD_CONFIG, REDIS],
         useFactory: (c: HeraldConfig, r: RedisConnection | null): Broker =>
-          r ? new RedisBroker(r, c.historySize, c.historyTtlMs) : new MemoryBroker(c.historySize, c.historyTtlMs),
+          r ? new RedisBroker(r, c.historySize, c.historyTtlMs) : new MemoryBroker(c.historySize, c.historyTtlMs, Date.now, c.historyMaxStreams),
       },
       {
         provide: PRESENCE,

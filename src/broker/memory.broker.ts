@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type Broker, DuplicatePublicationError, type HistoryOptions, type HistoryResult, type Publication, type PublishOptions, type StreamPosition } from './broker.js';
+import { HistoryExpiry } from './history-expiry.js';
 import { MemoryIdempotency } from './memory.stores.js';
 import { StreamHistory } from './stream-history.js';
 
@@ -8,24 +9,29 @@ const NO_POSITION: StreamPosition = { offset: 0, epoch: '' };
 /**
  * One process, everything in memory: the default without REDIS_URL. A
  * publish is atomic because it is synchronous; interest is a Set, and
- * nothing is ever lost in between, so resync is never signalled.
+ * nothing is ever lost in between, so resync is never signalled. Memory is
+ * bounded: entries leave at HISTORY_TTL_MS (a timer, not on the next read), an
+ * idle stream keeps only its offset and epoch, and at most `maxStreams` streams
+ * are kept, the least recently used forgotten first (its next use starts a new
+ * epoch: recovery answers `recovered: false`, never a silent gap).
  */
 export class MemoryBroker implements Broker {
   private readonly log = new Logger('MemoryBroker');
+  /** In least-recently-used order: every use moves a stream to the back. */
   private readonly streams = new Map<string, StreamHistory>();
   private readonly subscribed = new Set<string>();
   private handler: (pub: Publication) => void = () => undefined;
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly expiry: HistoryExpiry;
   private readonly idempotency: MemoryIdempotency;
 
   constructor(
     private readonly historySize: number,
     private readonly historyTtlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly maxStreams = 100_000,
   ) {
     this.idempotency = new MemoryIdempotency(now);
-    this.sweeper = setInterval(() => this.sweep(), 60_000);
-    this.sweeper.unref();
+    this.expiry = new HistoryExpiry(historyTtlMs, now, () => this.forgetIdle());
   }
 
   async publish(streams: readonly string[], data: string, options: PublishOptions): Promise<StreamPosition[]> {
@@ -35,9 +41,13 @@ export class MemoryBroker implements Broker {
       if (first !== undefined) throw new DuplicatePublicationError(first);
     }
     const now = this.now();
-    const pubs = streams.map((stream): Publication =>
-      options.history ? this.stream(stream).append(stream, data, now) : { stream, data, offset: 0, epoch: '' },
-    );
+    const pubs = streams.map((name): Publication => {
+      if (!options.history) return { stream: name, data, offset: 0, epoch: '' };
+      const stream = this.stream(name);
+      const pub = stream.append(name, data, now);
+      this.expiry.track(stream);
+      return pub;
+    });
     for (const pub of pubs) {
       if (!this.subscribed.has(pub.stream)) continue;
       try {
@@ -72,23 +82,34 @@ export class MemoryBroker implements Broker {
     return true;
   }
 
+  /** Streams whose position is kept (for tests and the memory bound). */
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
   async close(): Promise<void> {
-    clearInterval(this.sweeper);
+    this.expiry.stop();
   }
 
   private stream(name: string): StreamHistory {
+    const now = this.now();
     let stream = this.streams.get(name);
-    if (!stream || stream.expired(this.now())) {
-      stream = new StreamHistory(this.historySize, this.historyTtlMs, this.now());
-      this.streams.set(name, stream);
+    if (stream && !stream.expired(now)) {
+      this.streams.delete(name); // to the back: most recently used
+    } else {
+      stream = new StreamHistory(this.historySize, this.historyTtlMs, now);
+      if (this.streams.size >= this.maxStreams) this.streams.delete(this.streams.keys().next().value!);
     }
+    this.streams.set(name, stream);
     return stream;
   }
 
-  private sweep(): void {
+  /** Streams unused for the metadata TTL, from the front of the LRU order: stops at the first one still in use. */
+  private forgetIdle(): void {
     const now = this.now();
     for (const [name, stream] of this.streams) {
-      if (stream.expired(now)) this.streams.delete(name);
+      if (!stream.expired(now)) return;
+      this.streams.delete(name);
     }
   }
 }

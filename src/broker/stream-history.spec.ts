@@ -76,3 +76,26 @@ describe('StreamHistory', () => {
     expect(s.expired(T0 + STREAM_META_TTL_MS + 1)).toBe(false);
   });
 });
+
+describe('MemoryBroker memory bounds (issue 11 §3)', () => {
+  it('drops entries at their TTL without a read, keeping the position; forgets the least recently used stream past the bound', async () => {
+    const { MemoryBroker } = await import('./memory.broker.js');
+    let now = T0;
+    const broker = new MemoryBroker(10, 1_000, () => now, 3);
+    try {
+      await broker.publish(['a'], 'x'.repeat(100), { history: true });
+      const { position } = await broker.history('a');
+      now += 1_001;
+      (broker as unknown as { expiry: { tick(): void } }).expiry.tick();
+      const stream = (broker as unknown as { streams: Map<string, StreamHistory> }).streams.get('a')!;
+      expect(stream.held).toBe(0);
+      expect(await broker.history('a', { since: 0 })).toEqual({ position, publications: [] });
+      for (const c of ['b', 'c', 'd']) await broker.history(c);
+      expect(broker.streamCount).toBe(3);
+      // 'a' was the least recently used: forgotten, so it comes back in a new epoch
+      expect((await broker.history('a')).position.epoch).not.toBe(position.epoch);
+    } finally {
+      await broker.close();
+    }
+  });
+});

@@ -19,7 +19,8 @@ interface Entry {
 export class StreamHistory {
   readonly epoch: string;
   private offset = 0;
-  private entries: Entry[] = [];
+  /** None while the stream is idle: then it holds only its offset and epoch. */
+  private entries: Entry[] | undefined = undefined;
   lastUsed: number;
 
   constructor(
@@ -34,8 +35,9 @@ export class StreamHistory {
 
   append(stream: string, data: string, now: number): Publication {
     this.offset += 1;
-    this.entries.push({ offset: this.offset, data, ts: now });
-    if (this.entries.length > this.size) this.entries.splice(0, this.entries.length - this.size);
+    const entries = (this.entries ??= []);
+    entries.push({ offset: this.offset, data, ts: now });
+    if (entries.length > this.size) entries.splice(0, entries.length - this.size);
     this.lastUsed = now;
     return { stream, data, offset: this.offset, epoch: this.epoch };
   }
@@ -43,10 +45,10 @@ export class StreamHistory {
   read(stream: string, now: number, options: HistoryOptions = {}): HistoryResult {
     this.lastUsed = now;
     const cutoff = now - this.ttlMs;
-    if (this.entries.length > 0 && this.entries[0].ts < cutoff) this.entries = this.entries.filter((e) => e.ts >= cutoff);
+    if (this.entries !== undefined) this.keep(this.entries.filter((e) => e.ts >= cutoff));
     const position = { offset: this.offset, epoch: this.epoch };
     const { since, limit } = options;
-    if (since === undefined) return { position, publications: [] };
+    if (since === undefined || this.entries === undefined) return { position, publications: [] };
     const publications: Publication[] = [];
     for (const e of this.entries) {
       if (e.offset <= since) continue;
@@ -54,6 +56,31 @@ export class StreamHistory {
       publications.push({ stream, data: e.data, offset: e.offset, epoch: this.epoch });
     }
     return { position, publications };
+  }
+
+  /** HistoryExpiry's slot for this stream, while it holds entries. */
+  expirySlot: number | undefined = undefined;
+
+  /** When the oldest entry held was appended (undefined when idle). */
+  oldestTs(): number | undefined {
+    return this.entries?.[0].ts;
+  }
+
+  /** Drops the entries appended at or before `cutoff`; an emptied stream keeps only its position. */
+  dropOlderThan(cutoff: number): void {
+    if (this.entries === undefined) return;
+    let n = 0;
+    while (n < this.entries.length && this.entries[n].ts <= cutoff) n++;
+    if (n > 0) this.keep(this.entries.slice(n));
+  }
+
+  /** Entries held (for tests and the memory bound). */
+  get held(): number {
+    return this.entries?.length ?? 0;
+  }
+
+  private keep(entries: Entry[]): void {
+    this.entries = entries.length > 0 ? entries : undefined;
   }
 
   expired(now: number): boolean {

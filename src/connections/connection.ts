@@ -73,6 +73,8 @@ export class Connection {
   deadlineSlot = 0;
   /** Serializes message handling so replies keep the order of requests. */
   queue: Promise<void> = IDLE_QUEUE;
+  /** Messages in `queue` not yet handled: capped at the rate limit's burst (issue 11: unbounded while Redis hung). */
+  waiting = 0;
   /** The gateway's message handlers, bound to this socket by Nest; looked up by the adapter's shared index. */
   handlers?: Array<(...args: unknown[]) => unknown>;
 

@@ -42,6 +42,8 @@ interface DispatchTable {
   transform: Transform;
 }
 
+const noop = () => undefined;
+
 /** Shared 'error' listener of upgrading sockets (`this` is the socket): no closure per connection. */
 function destroyOnError(this: Duplex): void {
   this.destroy();
@@ -79,6 +81,14 @@ export class HeraldWsAdapter extends WsAdapter {
       adapter.receive(this, raw, isBinary);
     };
   })();
+  /** ws answers pings itself unless told not to: here a ping is a message for the rate limit (issue 11: 5,000 pings, 5,000 pongs). */
+  private readonly onPing = (() => {
+    const adapter = this;
+    return function (this: WebSocket, data: Buffer) {
+      const conn = connectionOf(this);
+      if (conn && adapter.admitMessage(conn, data.length)) this.pong(data, false, noop);
+    };
+  })();
   private readonly onSocketError = (() => {
     const logger = this.logger;
     return function (this: WebSocket, err: Error) {
@@ -100,7 +110,7 @@ export class HeraldWsAdapter extends WsAdapter {
     const { maxPayloadBytes } = this.config;
     // clientTracking off: ConnectionRegistry already holds every socket; ws's own Set and its close
     // listener per client would cost ~150 bytes a connection for nothing
-    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false });
+    return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false });
   }
 
   /** What ws's client tracking did for Nest on shutdown: this gateway's sockets are cut with the server. */
@@ -170,16 +180,24 @@ export class HeraldWsAdapter extends WsAdapter {
       this.tables.set(conn.path, { byType: new Map(handlers.map((h, i) => [h.message as string, i])), transform });
     }
     client.on('message', this.onMessage);
+    client.on('ping', this.onPing);
   }
 
   private receive(client: WebSocket, raw: Buffer, isBinary: boolean): void {
     releaseReceiveBuffers(client);
     const conn = connectionOf(client);
     if (!conn || !this.admitMessage(conn, raw.length)) return;
+    // Handling is serial: while Redis hangs each message waits for the one before. Past the burst, drop.
+    if (conn.waiting >= 2 * this.config.rateLimitPerSec) {
+      conn.sendError(new HeraldWsException('rate_limited', 'too many messages waiting to be handled; this one was dropped'));
+      return;
+    }
+    conn.waiting++;
     const tail: Promise<void> = conn.queue
       .then(() => this.dispatch(conn, raw, isBinary))
       .catch((err) => this.logger.error({ err, connectionId: conn.id }, 'dispatch failed'))
       .then(() => {
+        conn.waiting--;
         // an idle connection holds the shared settled promise, not the tail of its last chain
         if (conn.queue === tail) conn.queue = IDLE_QUEUE;
       });

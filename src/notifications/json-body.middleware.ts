@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { MAX_DATA_DEPTH, nestedDeeperThan } from '../protocol/envelope.js';
+import { reservedKeyMessage, reservedKeyPath } from '../protocol/reserved-keys.js';
 
 /** Set on a raw request whose body is a service call's JSON (see JsonBodyMiddleware). */
 const JSON_BODY = Symbol('herald.jsonBody');
@@ -72,22 +73,13 @@ export function parseJsonBody(raw: Buffer): unknown {
     throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: 'payload', messages }] });
   }
   // a key only JSON.parse can make dangerous, spelled out or escaped: rare, so looked for in the bytes first
-  if (raw.includes('proto') || raw.includes('constructor') || raw.includes('\\u')) stripProtoKeys(body);
+  const reserved = raw.includes('proto') || raw.includes('constructor') || raw.includes('\\u') ? reservedKeyPath(body, '') : undefined;
+  if (reserved !== undefined) {
+    throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'validation failed', errors: [{ field: reserved, messages: [reservedKeyMessage(reserved)] }] });
+  }
   return body;
 }
 
-/** What Nest's ValidationPipe strips before validating, done here so that every path sees the same body. */
-function stripProtoKeys(value: unknown): void {
-  const stack = [value];
-  while (stack.length > 0) {
-    const node = stack.pop();
-    if (node === null || typeof node !== 'object') continue;
-    if (!Array.isArray(node)) {
-      for (const key of ['__proto__', 'prototype', 'constructor']) Reflect.deleteProperty(node, key);
-    }
-    for (const child of Object.values(node)) stack.push(child);
-  }
-}
 
 const tooLarge = () => new PayloadTooLargeException('body over MAX_BODY_BYTES');
 

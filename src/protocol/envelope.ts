@@ -2,6 +2,7 @@ import type { ErrorCode } from '@herald/client/protocol';
 import { WsException } from '@nestjs/websockets';
 import { plainToInstance } from 'class-transformer';
 import { IsString, Matches, MaxLength, ValidateIf, ValidationError, validateSync } from 'class-validator';
+import { reservedKeyMessage, reservedKeyPath } from './reserved-keys.js';
 
 /** PROTOCOL §3: `type` and notification `event` names. */
 export const TYPE_PATTERN = /^[a-z0-9_.:-]{1,64}$/;
@@ -106,6 +107,10 @@ export function parseFrame(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boole
   if (nestedDeeperThan(obj.data, MAX_DATA_DEPTH)) {
     const messages = [`data must not be nested more than ${MAX_DATA_DEPTH} levels deep`];
     return { error: new HeraldWsException('invalid', 'invalid data', [{ field: 'data', messages }]), id: frame.id };
+  }
+  const reserved = reservedKeyPath(obj.data, 'data');
+  if (reserved !== undefined) {
+    return { error: new HeraldWsException('invalid', 'invalid data', [{ field: reserved, messages: [reservedKeyMessage(reserved)] }]), id: frame.id };
   }
   frame.data = obj.data;
   return { frame };
