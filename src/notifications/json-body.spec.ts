@@ -13,13 +13,23 @@ describe('parseJsonBody', () => {
     expect(() => parse(text)).toThrow(expect.objectContaining({ status: 400, response: expect.objectContaining({ errors: [expect.objectContaining({ field: 'body' })] }) }));
   });
 
-  it('strips prototype keys everywhere, spelled out or escaped, as the validation pipe would', () => {
-    const body = parse('{"event":"e","__proto__":{"polluted":1},"payload":{"a":[{"constructor":{"prototype":1}}],"\\u005f_proto__":{"x":1},"keep":"proto"}}') as Record<string, any>;
-    expect(Object.getPrototypeOf(body)).toBe(Object.prototype);
-    expect(Object.keys(body)).toEqual(['event', 'payload']);
-    expect(body.payload).toEqual({ a: [{}], keep: 'proto' });
-    expect(Object.hasOwn(body.payload, '__proto__')).toBe(false);
+  it('refuses prototype keys anywhere, spelled out or escaped, naming the field (issue 11: never dropped silently)', () => {
+    for (const [json, field] of [
+      ['{"event":"e","__proto__":{"polluted":1}}', '__proto__'],
+      ['{"event":"e","payload":{"a":[{"constructor":{"x":1}}]}}', 'payload.a.0.constructor'],
+      ['{"event":"e","payload":{"\\u005f_proto__":{"x":1}}}', 'payload.__proto__'],
+    ] as const) {
+      let thrown: any;
+      try {
+        parse(json);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown?.status).toBe(400);
+      expect(thrown.getResponse().errors[0].field).toBe(field);
+    }
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(parse('{"event":"e","payload":{"keep":"proto"}}')).toEqual({ event: 'e', payload: { keep: 'proto' } });
   });
 
   it('refuses a body nested deeper than WebSocket data may be', () => {

@@ -10,9 +10,9 @@ const heap = () => {
 const before = heap();
 const broker = new MemoryBroker(100, ttlMs, Date.now, maxStreams);
 const small = JSON.stringify({ event: 'order.shipped', payload: { order: 'x'.repeat(300) } });
-for (let i = 0; i < streams; i++) await broker.publish(`user:${i}`, small, { history: true });
+for (let i = 0; i < streams; i++) await broker.publish([`user:${i}`], small, { history: true });
 const big = 'y'.repeat(900 * 1024);
-for (let i = 0; i < 50; i++) await broker.publish('user:big', `${big}${i}`, { history: true });
+for (let i = 0; i < 50; i++) await broker.publish(['user:big'], `${big}${i}`, { history: true });
 const peak = heap();
 await new Promise((resolve) => setTimeout(resolve, ttlMs + Math.min(1000, ttlMs / 10) * 2 + 200));
 const after = heap();
