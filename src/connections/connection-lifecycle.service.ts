@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { HERALD_CLOSE_CODES } from '@herald/client/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';

@@ -108,6 +108,7 @@ export class HeraldWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     const { maxPayloadBytes } = this.config;
+    if (options.path) this.service(MetricsService).registerGateway(gatewayLabel(options.path));
     // clientTracking off: ConnectionRegistry already holds every socket; ws's own Set and its close
     // listener per client would cost ~150 bytes a connection for nothing
     return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false });

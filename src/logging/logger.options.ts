@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import type { Params } from './logging/logger.module.js';
+import type { Params } from './logger.module.js';
 import { destination, type Logger } from 'pino';
 import { type HeraldConfig } from '../config/herald-config.js';
-import { safeUrl } from '../connections/access-log.js';
+import { safeUrl } from './safe-url.js';
 
 /**
  * JSON lines on stdout; credentials are redacted wherever they could appear.

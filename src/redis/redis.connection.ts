@@ -1,6 +1,6 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { SCRIPTS, type ScriptName } from './redis.scripts.js';
+import { SCRIPTS, type ScriptName } from '../broker/redis/redis.scripts.js';
 
 /** A command that waits longer than this fails, so a hung Redis still answers 503 well within 5 s. */
 export const COMMAND_TIMEOUT_MS = 2000;

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { BROKER, type Broker, type HistoryResult, PRESENCE, type PresenceManager, type Publication, type StreamPosition } from '../broker/broker.js';
+import { BROKER, type Broker, type HistoryResult, type Publication, type StreamPosition } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { addOne, countOf, itemsOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionLifecycle } from '../connections/connection-lifecycle.service.js';

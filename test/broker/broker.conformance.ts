@@ -1,4 +1,5 @@
-import { DuplicatePublicationError, type Broker, type Publication, type PresenceManager } from '../../src/broker/broker.js';
+import { DuplicatePublicationError, type Broker, type Publication } from '../../src/broker/broker.js';
+import type { PresenceManager } from '../../src/presence/presence.js';
 import { recoverStream } from '../../src/streams/recovery.js';
 
 /** One instance of a backend under test: a broker and its presence manager. */

@@ -10,7 +10,7 @@ import {
   type StreamPosition,
 } from '../broker.js';
 import { newEpoch, STREAM_META_TTL_MS } from '../stream-history.js';
-import { RedisConnection, RedisOutcomeUnknownError } from './redis.connection.js';
+import { RedisConnection, RedisOutcomeUnknownError } from '../../redis/redis.connection.js';
 import { RedisSubscriptions } from './redis.subscriptions.js';
 
 /**

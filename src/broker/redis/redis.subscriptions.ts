@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { HistoryResult, Publication, StreamPosition } from '../broker.js';
-import { RedisUnavailableError, type RedisConnection } from './redis.connection.js';
+import { RedisUnavailableError, type RedisConnection } from '../../redis/redis.connection.js';
 import { RedisPayloads } from './redis.payloads.js';
 
 /** Channels per SUBSCRIBE/UNSUBSCRIBE command and streams per position read (as centrifuge batches). */
