@@ -164,7 +164,7 @@ const MESSAGES: {
   },
 };
 
-export const CLOSE_CODES = [
+const CLOSE_CODES = [
   { code: CloseCode.GOING_AWAY, meaning: 'the instance is shutting down', client: 'reconnect at once, with recovery' },
   { code: CloseCode.MESSAGE_TOO_BIG, meaning: 'a frame over MAX_PAYLOAD_BYTES', client: 'do not send it again' },
   { code: CloseCode.HEARTBEAT_TIMEOUT, meaning: 'no pong since the last heartbeat ping (usually seen as 1006)', client: 'reconnect with backoff' },

@@ -50,7 +50,7 @@ function destroyOnError(this: Duplex): void {
 }
 
 /** Answers a refused upgrade with a real HTTP status and a short plain-text body. */
-export function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+function refuseUpgrade(socket: Duplex, status: number, body: string): void {
   if (!socket.writable) return void socket.destroy();
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { BROKER, type Broker, type HistoryResult, type Publication, type StreamPosition } from '../broker/broker.js';
 import { PRESENCE, type PresenceManager } from '../presence/presence.js';
-import { addOne, countOf, itemsOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
+import { addOne, type OneOrSet, removeOne } from '../common/one-or-set.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionLifecycle } from '../connections/connection-lifecycle.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -302,13 +302,4 @@ export class StreamSubscriptions implements OnModuleInit {
     }
   }
 
-  /** Local holders of `stream`, for tests and metrics. */
-  holderCount(stream: string): number {
-    return countOf(this.hub, stream);
-  }
-
-  /** Every local holder as an array (for a fan-out that may change the hub while it runs). */
-  holderList(stream: string): Subscription[] {
-    return itemsOf(this.hub, stream);
-  }
 }

@@ -18,7 +18,7 @@ import { RedisSubscriptions } from './redis.subscriptions.js';
  * a reference each subscribed instance reads once, so one request costs
  * Redis its data once however many recipients (README, "Redis memory").
  */
-export const PUBSUB_INLINE_MAX_BYTES = 2048;
+const PUBSUB_INLINE_MAX_BYTES = 2048;
 
 /**
  * The cluster broker (PROTOCOL §9), after centrifuge's Redis engine.

@@ -5,7 +5,7 @@ import { RedisUnavailableError, type RedisConnection } from '../../redis/redis.c
 import { RedisPayloads } from './redis.payloads.js';
 
 /** Channels per SUBSCRIBE/UNSUBSCRIBE command and streams per position read (as centrifuge batches). */
-export const SUBSCRIBE_BATCH = 512;
+const SUBSCRIBE_BATCH = 512;
 const RETRY_MS = 250;
 
 /** A publication as pub/sub brought it: its data may still be to read (`ref`), or gone (`lost`). */
@@ -15,7 +15,7 @@ export interface Incoming extends Publication {
 }
 
 /** Parses a pub/sub message (format in redis.scripts.ts): `"<offset> <epoch>\n<data>"` or `"<offset> <epoch> @<ref>\n"`. */
-export function parseStreamMessage(stream: string, message: string): Incoming {
+function parseStreamMessage(stream: string, message: string): Incoming {
   const space = message.indexOf(' ');
   const newline = message.indexOf('\n', space + 1);
   if (space < 0 || newline < 0) throw new Error('malformed stream message');
