@@ -109,7 +109,7 @@ export class Subscription {
 }
 
 /** Where a publication stands against a subscription's position. */
-export type Order = 'next' | 'duplicate' | 'gap';
+type Order = 'next' | 'duplicate' | 'gap';
 
 /**
  * PROTOCOL §5/§9: a connection gets a stream's publications in offset order,
@@ -118,7 +118,7 @@ export type Order = 'next' | 'duplicate' | 'gap';
  * stream restarted: history lost) counts from offset 0 of that epoch, so the
  * client sees the new epoch on the next notification rather than a gap.
  */
-export function orderOf(sub: StreamPosition, pub: Publication): Order {
+function orderOf(sub: StreamPosition, pub: Publication): Order {
   const base = pub.epoch === sub.epoch ? sub.offset : 0;
   if (pub.offset === base + 1) return 'next';
   return pub.offset <= base ? 'duplicate' : 'gap';
