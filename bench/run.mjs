@@ -90,7 +90,7 @@ function chosen(flag, given, valid) {
 }
 const serverNames = args.servers ? chosen('servers', args.servers, Object.keys(SERVERS)) : Object.keys(SERVERS);
 const scenarioNames = args.scenarios ? chosen('scenarios', args.scenarios, SCENARIOS) : SCENARIOS;
-// Only a full run (every server, every scenario) replaces bench/results/latest.*, which the README shows;
+// Only a full run (every server, every scenario) replaces bench/results/latest.*, which docs/performance.md shows;
 // a partial one writes to bench/results/partial/ (--quick to bench/results/quick/, --out anywhere)
 const partial = serverNames.length < Object.keys(SERVERS).length || scenarioNames.length < SCENARIOS.length;
 

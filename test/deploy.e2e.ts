@@ -105,7 +105,7 @@ describe('deploy files', () => {
   // issue 12: nginx's defaults got in the way (HTML 413, tickets in the access log, 503s during a drain, lost port)
   describe.each([
     ['deploy/nginx.conf', () => read('deploy/nginx.conf')],
-    ['the README recipe', () => /```nginx\n([\s\S]*?)```/.exec(read('README.md'))![1]],
+    ['the recipe of docs/deployment.md', () => /```nginx\n([\s\S]*?)```/.exec(read('docs/deployment.md'))![1]],
   ])('nginx: %s', (_name, text) => {
     const conf = () => text().replace(/#.*$/gm, '');
     const directive = (name: string) => [...conf().matchAll(new RegExp(`^\\s*${name}\\s+([^;]+);`, 'gm'))].map((m) => m[1].trim());

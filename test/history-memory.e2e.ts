@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureBuilt, ROOT } from './support/process.js';
 
-/** README "Reliability": an idle memory-mode stream costs at most this much heap (its key, offset and epoch). */
+/** docs/deployment.md "Reliability": an idle memory-mode stream costs at most this much heap (its key, offset and epoch). */
 const IDLE_STREAM_BYTES = 256;
 
 /**

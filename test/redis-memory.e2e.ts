@@ -6,7 +6,7 @@ import { REDIS_BYTES_PER_RECIPIENT, redisBytesBound } from '../src/broker/redis/
 const usedMemory = async (redis: Redis) => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
 
 /**
- * Issue 11 #2: one request's Redis cost is bounded by the README formula
+ * Issue 11 #2: one request's Redis cost is bounded by the formula of docs/deployment.md
  * (its data once, plus a fixed amount per recipient), measured as Redis
  * `used_memory` on a throwaway redis-server (nothing else writes to it).
  */

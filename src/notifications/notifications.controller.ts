@@ -12,7 +12,7 @@ const UNAVAILABLE =
 const OUTCOME_UNKNOWN =
   'Redis did not answer a publication it was sent (it hung or dropped the connection mid-call): it may or may not have been delivered. ' +
   'Body: {statusCode, error, outcome: "unknown", id, message}. Retry with the same idempotencyKey: the answer is then 202 with this id if it was delivered, or a delivery now; never twice.';
-/** Both 503 cases of a publication (README, "Publish outcomes"): PROTOCOL §9 answers 503 for either; `outcome` tells them apart. */
+/** Both 503 cases of a publication (docs/deployment.md, "Publish outcomes"): PROTOCOL §9 answers 503 for either; `outcome` tells them apart. */
 const PUBLISH_UNAVAILABLE = `${UNAVAILABLE} Or, when the outcome is unknown: ${OUTCOME_UNKNOWN}`;
 
 @ApiTags('notifications')

@@ -10,7 +10,7 @@ export interface KeyedPublish {
 }
 
 /**
- * Runs one REST publication and says truthfully what happened (README,
+ * Runs one REST publication and says truthfully what happened (docs/deployment.md,
  * "Publish outcomes"):
  * - published: 202 with `id`; a retry with the same key answers the first id;
  * - certainly not published (the broker refused, or the command never left

@@ -16,7 +16,7 @@ import { RedisSubscriptions } from './redis.subscriptions.js';
 /**
  * Data above this size, published to several streams, travels on pub/sub as
  * a reference each subscribed instance reads once, so one request costs
- * Redis its data once however many recipients (README, "Redis memory").
+ * Redis its data once however many recipients (docs/deployment.md, "Redis memory").
  */
 const PUBSUB_INLINE_MAX_BYTES = 2048;
 

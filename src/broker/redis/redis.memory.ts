@@ -1,5 +1,5 @@
 /**
- * What one publication can cost in Redis memory (README, "Redis memory"),
+ * What one publication can cost in Redis memory (docs/deployment.md, "Redis memory"),
  * an upper bound checked by test/redis-memory.e2e.ts against `used_memory`:
  * its data once (a multi-stream publication stores it once, under `pl:`,
  * for HISTORY_TTL_MS), plus per recipient stream its offset/epoch hash and
