@@ -3,7 +3,7 @@
 # the Node line Herald is developed and tested on; package.json `engines` allows ^20.19 || ^22.12 || >=24
 ARG NODE_VERSION=20.20
 
-# 1. compile TypeScript (the server; the @herald/client workspace is built for its types only and is not part of the image)
+# 1. compile TypeScript (the server, and the @herald/client workspace: the server imports its wire vocabulary, @herald/client/protocol)
 FROM node:${NODE_VERSION}-alpine AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -13,7 +13,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY client/tsconfig.build.json client/
 COPY client/src ./client/src
 COPY src ./src
-# the server compiles against the wire types of @herald/client/protocol (type-only imports): build those first
+# the server imports @herald/client/protocol (message types, error and close codes): build the client first
 RUN npm run build -w @herald/client && npx tsc -p tsconfig.build.json
 
 # 2. production dependencies, from the same lockfile
@@ -31,6 +31,9 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# node_modules/@herald/client links to ./client: the wire vocabulary the server imports at run time
+COPY client/package.json ./client/
+COPY --from=build /app/client/dist ./client/dist
 # "type": "module" lives here: Node needs it to load dist/*.js as ES modules
 COPY package.json ./
 USER node

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { Logger } from '@nestjs/common';
 
 Logger.overrideLogger(false);
-const { RedisConnection } = await import('../dist/broker/redis/redis.connection.js');
+const { RedisConnection } = await import('../dist/redis/redis.connection.js');
 const { RedisBroker } = await import('../dist/broker/redis/redis.broker.js');
 
 const LEGACY = `local t = redis.call('TIME')

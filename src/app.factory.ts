@@ -4,14 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger, PINO_ROOT } from './ops/logging/pino-logger.js';
+import { Logger, PINO_ROOT } from './logging/pino-logger.js';
 import { AppModule, AppOptions } from './app.module.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';
 import { registerTicketCors } from './auth/ticket-cors.js';
 import { demoPageEnabled } from './demo/demo-page.enabled.js';
 import { registerJsonBodyParser } from './notifications/json-body.middleware.js';
 import { hardenHttpServer } from './ops/http-hardening.js';
-import { registerAccessLog } from './ops/logger.options.js';
+import { registerAccessLog } from './logging/logger.options.js';
 import { HeraldWsAdapter } from './connections/herald-ws.adapter.js';
 
 /** Builds a ready-to-listen Herald app: used by main.ts and by every end-to-end test. */

@@ -1,8 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from './ops/logging/logger.module.js';
+import { LoggerModule } from './logging/logger.module.js';
 import { AsyncApiModule } from './asyncapi/asyncapi.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { BrokerModule } from './broker/broker.module.js';
+import { StoresModule } from './stores/stores.module.js';
 import { ChannelsModule } from './channels/channels.module.js';
 import { ConnectionsModule } from './connections/connections.module.js';
 import { HeraldConfigModule } from './config/config.module.js';
@@ -13,7 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotificationsModule } from './notifications/notifications.module.js';
 import { OpsModule } from './ops/ops.module.js';
 import { StreamsModule } from './streams/streams.module.js';
-import { loggerOptions } from './ops/logger.options.js';
+import { loggerOptions } from './logging/logger.options.js';
 
 export interface AppOptions {
   /** Environment variables that win over process.env (tests). */
@@ -36,7 +36,7 @@ export class AppModule {
         }),
         MetricsModule,
         OpsModule,
-        BrokerModule.forRoot(),
+        StoresModule.forRoot(),
         AuthModule,
         ConnectionsModule,
         StreamsModule,

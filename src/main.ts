@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { AddressInfo } from 'node:net';
-import { Logger } from './ops/logging/pino-logger.js';
+import { Logger } from './logging/pino-logger.js';
 import { createHeraldApp } from './app.factory.js';
 import { ConfigError } from './config/env.validation.js';
 import { HERALD_CONFIG, type HeraldConfig } from './config/herald-config.js';

@@ -1,5 +1,5 @@
 import { MemoryBroker } from '../src/broker/memory.broker.js';
-import { MemoryPresence } from '../src/broker/memory.stores.js';
+import { MemoryPresence } from '../src/presence/memory.presence.js';
 import { brokerConformance } from './broker/broker.conformance.js';
 
 brokerConformance({

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
-import { RedisConnection } from '../src/broker/redis/redis.connection.js';
-import { RedisPresence } from '../src/broker/redis/redis.presence.js';
+import { RedisConnection } from '../src/redis/redis.connection.js';
+import { RedisPresence } from '../src/presence/redis.presence.js';
 import { brokerConformance } from './broker/broker.conformance.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';
 

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { REDIS, type RedisConnection } from '../src/broker/redis/redis.connection.js';
+import { REDIS, type RedisConnection } from '../src/redis/redis.connection.js';
 import {
   connectUser,
   type Frame,

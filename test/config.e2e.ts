@@ -1,4 +1,6 @@
 import { jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
+import { MAIN } from './support/build.js';
 import { ensureBuilt, runMain, type MainProcess } from './support/process.js';
 
 // each test starts `node dist/main.js`: a Nest boot takes seconds on a loaded 2-core machine
@@ -81,7 +83,38 @@ describe('configuration at startup (node dist/main.js)', () => {
     const p = run({ NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', JWT_SECRET: SECRET, SERVICE_API_KEYS: 'k1,k2' });
     await p.line(/Herald listening on/);
     expect(p.stdout.join('\n')).not.toMatch(/DEVELOPMENT KEYS/);
+    for (const line of p.stdout) expect(() => JSON.parse(line)).not.toThrow();
     p.child.kill('SIGTERM');
     await p.exited;
+  });
+
+  it('logs human-readable lines, not JSON, with NODE_ENV unset and a terminal on stdout', async () => {
+    // script(1) gives the process a pseudo-terminal as stdout
+    const child = spawn('script', ['-qfec', `${process.execPath} ${MAIN}`, '/dev/null'], {
+      env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no listening line; got: ${out}`)), 60_000);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+          if (/Herald listening on/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const line = out.split(/\r?\n/).find((l) => /Herald listening on/.test(l))!;
+      expect(() => JSON.parse(line)).toThrow();
+      expect(line).toMatch(/INFO/);
+      expect(out).toMatch(/DEVELOPMENT KEYS/);
+    } finally {
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { metricValue, scrapeMetrics } from './support/metrics.js';
-import { TICKETS, type TicketStore } from '../src/auth/ticket.store.js';
+import { TICKETS, type TicketStore } from '../src/tickets/ticket.store.js';
 import { ConnectionRegistry } from '../src/connections/connection.registry.js';
 import { ClientPool, eventually, recordFrames } from './support/e2e.js';
 import { connectUser, getTicket, mintToken, openSocket, startHerald, upgradeStatus, type Frame, type Herald } from './support/harness.js';

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Publication } from '../src/broker/broker.js';
 import { recoverStream } from '../src/streams/recovery.js';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
-import { RedisConnection } from '../src/broker/redis/redis.connection.js';
+import { RedisConnection } from '../src/redis/redis.connection.js';
 import { STREAM_META_TTL_MS } from '../src/broker/stream-history.js';
 import { eventually } from './support/e2e.js';
 import { deletePrefix, REDIS_URL, requireRedis, uniquePrefix } from './support/redis.js';

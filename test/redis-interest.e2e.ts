@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { DuplicatePublicationError, type Publication, PublishOutcomeUnknownError } from '../src/broker/broker.js';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
-import { RedisConnection, RedisUnavailableError } from '../src/broker/redis/redis.connection.js';
-import { RedisPresence } from '../src/broker/redis/redis.presence.js';
+import { RedisConnection, RedisUnavailableError } from '../src/redis/redis.connection.js';
+import { RedisPresence } from '../src/presence/redis.presence.js';
 import { deletePrefix, REDIS_URL, requireRedis, ThrowawayRedis, uniquePrefix } from './support/redis.js';
 
 /** Collects what a broker hands on and which streams it reports for resync. */

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { RedisBroker } from '../src/broker/redis/redis.broker.js';
-import { RedisConnection } from '../src/broker/redis/redis.connection.js';
+import { RedisConnection } from '../src/redis/redis.connection.js';
 import { connectUser, type Herald, postJson, startHerald, type TestClient } from './support/harness.js';
 import { until } from './support/e2e.js';
 import { requireRedis, ThrowawayRedis } from './support/redis.js';

@@ -23,11 +23,11 @@ export type FetchLike = (
   init: { method: string; headers: Record<string, string>; signal?: AbortSignal },
 ) => Promise<FetchResponseLike>;
 
-export const OPEN = 1;
+const OPEN = 1;
 const CONNECTING = 0;
 
 /** `http(s)://host[:port][/prefix]` + `/auth/ticket`, keeping any path prefix of the base URL. */
-export function ticketUrl(baseUrl: string): string {
+function ticketUrl(baseUrl: string): string {
   return new URL('auth/ticket', withSlash(baseUrl)).toString();
 }
 

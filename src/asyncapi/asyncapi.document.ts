@@ -1,25 +1,27 @@
-import type { CloseCode as WireCloseCode, ErrorCode } from '@herald/client/protocol';
-import { CloseCode, TYPE_PATTERN } from '../protocol/envelope.js';
-
-/** The standard "internal error" close (RFC 6455), which Herald also uses. */
-const INTERNAL_ERROR: typeof WireCloseCode.INTERNAL_ERROR = 1011;
-/** Herald's addition: a gap in a held stream that history cannot fill (as Centrifugo's "insufficient state"). */
-const INSUFFICIENT_STATE: typeof WireCloseCode.INSUFFICIENT_STATE = 4010;
+import {
+  CHANNEL_NAME_PATTERN,
+  CloseCode,
+  ERROR_CODES,
+  REPLY_TYPES,
+  TYPE_PATTERN,
+  type DemoClientMessages,
+  type DemoServerMessages,
+  type NotificationClientMessages,
+  type NotificationServerMessages,
+} from '@herald/client/protocol';
 
 /**
  * The AsyncAPI 3 description of Herald's two WebSocket gateways (protocol v1.1,
  * docs/protocol.md: connecting, the envelope, /demo, /notification with
- * channels, close codes), served at /asyncapi.json. A test compares its message types
- * with the gateways' @SubscribeMessage handlers and with @herald/client's
- * MESSAGE_TYPES, so the three cannot drift apart.
+ * channels, close codes), served at /asyncapi.json. Its message types, error codes
+ * and channel-name rule come from @herald/client/protocol; a test compares the client
+ * messages with the gateways' @SubscribeMessage handlers.
  */
 
 type Schema = Record<string, unknown>;
 type Direction = 'client' | 'server';
-type Gateway = 'demo' | 'notification';
 
 interface MessageSpec {
-  type: string;
   summary: string;
   data?: Schema;
   /** Whether the envelope carries `id`: a client may set it; a direct reply repeats it. */
@@ -35,8 +37,7 @@ const obj = (properties: Record<string, Schema>, required: string[] = Object.key
   additionalProperties: false,
 });
 
-/** The same rule as CHANNEL_NAME_PATTERN in @herald/client/protocol (the drift test compares them). */
-const CHANNEL_NAME = str({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$', description: 'channel name: 1 to 128 characters of [A-Za-z0-9_.:@-]' });
+const CHANNEL_NAME = str({ pattern: CHANNEL_NAME_PATTERN.source, description: 'channel name: 1 to 128 characters of [A-Za-z0-9_.:@-]' });
 
 const notificationFields = {
   id: str({ format: 'uuid', description: 'the id the REST call answered' }),
@@ -46,25 +47,6 @@ const notificationFields = {
   epoch: str({ description: 'changes when the history of the stream is lost' }),
   ts: { type: 'integer', description: 'ms epoch' },
 };
-
-/** The wire types' ErrorCode (the drift test also compares the order with ERROR_CODES of the SDK). */
-const ERROR_CODES = [
-  'bad_json',
-  'binary_unsupported',
-  'invalid',
-  'unknown_type',
-  'unauthenticated',
-  'unauthorized',
-  'forbidden',
-  'channel_limit',
-  'rate_limited',
-  'internal',
-] satisfies ErrorCode[];
-
-/** Every close code the server names is one of the wire types' (compile-time: one source of truth). */
-type WireCode = (typeof WireCloseCode)[keyof typeof WireCloseCode];
-const serverCodesAreWireCodes: Array<(typeof CloseCode)[keyof typeof CloseCode]> extends WireCode[] ? true : never = true;
-void serverCodesAreWireCodes;
 
 const schemas: Record<string, Schema> = {
   ChannelName: CHANNEL_NAME,
@@ -109,7 +91,7 @@ const schemas: Record<string, Schema> = {
   Error: obj(
     {
       code: {
-        enum: ERROR_CODES,
+        enum: [...ERROR_CODES],
       },
       message: str(),
       errors: { type: 'array', items: obj({ field: str(), messages: { type: 'array', items: str() } }) },
@@ -119,80 +101,70 @@ const schemas: Record<string, Schema> = {
 };
 
 const auth: MessageSpec = {
-  type: 'auth',
   summary: 'Authenticate within AUTH_TIMEOUT_MS of opening (recover: /notification only); again later to refresh the token',
   data: obj({ token: str({ description: 'user JWT, same sub as the ticket' }), recover: ref('StreamPositions') }, ['token']),
   id: 'optional',
 };
-const ping: MessageSpec = { type: 'ping', summary: 'App-level liveness check, answered with pong', id: 'optional' };
-const authOk: MessageSpec = { type: 'auth_ok', summary: 'auth accepted (first auth or refresh)', data: ref('AuthOk'), id: 'reply' };
-const pong: MessageSpec = { type: 'pong', summary: 'Answer to ping', id: 'reply' };
-const error: MessageSpec = { type: 'error', summary: 'A message was refused; carries the id of the message it answers', data: ref('Error'), id: 'reply' };
+const ping: MessageSpec = { summary: 'App-level liveness check, answered with pong', id: 'optional' };
+const authOk: MessageSpec = { summary: 'auth accepted (first auth or refresh)', data: ref('AuthOk'), id: 'reply' };
+const pong: MessageSpec = { summary: 'Answer to ping', id: 'reply' };
+const error: MessageSpec = { summary: 'A message was refused; carries the id of the message it answers', data: ref('Error'), id: 'reply' };
 
-const MESSAGES: Record<Gateway, Record<Direction, MessageSpec[]>> = {
+type Specs<M> = { [K in keyof M]: MessageSpec };
+/** One description per message type of @herald/client/protocol: a type added there and not here fails to compile. */
+const MESSAGES: {
+  demo: { client: Specs<DemoClientMessages>; server: Specs<DemoServerMessages> };
+  notification: { client: Specs<NotificationClientMessages>; server: Specs<NotificationServerMessages> };
+} = {
   demo: {
-    client: [
+    client: {
       auth,
       ping,
-      { type: 'echo', summary: 'Sent back to the sender', data: {}, id: 'optional' },
-      { type: 'broadcast', summary: 'To every authenticated /demo connection, sender included', data: obj({ text: str({ minLength: 1, maxLength: 4096 }) }), id: 'optional' },
-      {
-        type: 'direct',
+      echo: { summary: 'Sent back to the sender', data: {}, id: 'optional' },
+      broadcast: { summary: 'To every authenticated /demo connection, sender included', data: obj({ text: str({ minLength: 1, maxLength: 4096 }) }), id: 'optional' },
+      direct: {
         summary: 'To every /demo connection of user `to`',
         data: obj({ to: str({ minLength: 1, maxLength: 256 }), text: str({ minLength: 1, maxLength: 4096 }) }),
         id: 'optional',
       },
-    ],
-    server: [
-      authOk,
+    },
+    server: {
+      auth_ok: authOk,
       pong,
-      { type: 'echo', summary: 'The data of an echo, to its sender', data: {}, id: 'reply' },
-      { type: 'ack', summary: 'A broadcast or direct with an id was accepted for delivery', id: 'reply' },
-      { type: 'broadcast', summary: 'A broadcast from a user', data: ref('Chat'), id: 'none' },
-      { type: 'direct', summary: 'A direct message to this user', data: ref('Chat'), id: 'none' },
+      echo: { summary: 'The data of an echo, to its sender', data: {}, id: 'reply' },
+      ack: { summary: 'A broadcast or direct with an id was accepted for delivery', id: 'reply' },
+      broadcast: { summary: 'A broadcast from a user', data: ref('Chat'), id: 'none' },
+      direct: { summary: 'A direct message to this user', data: ref('Chat'), id: 'none' },
       error,
-    ],
+    },
   },
   notification: {
-    client: [
+    client: {
       auth,
       ping,
-      {
-        type: 'subscribe',
+      subscribe: {
         summary: 'Subscribe to a channel (JWT channels claim, a public prefix, or a subscription token); with recover, replay what was missed',
         data: ref('Subscribe'),
         id: 'optional',
       },
-      { type: 'unsubscribe', summary: 'Leave a channel (answered even when not held)', data: ref('ChannelRef'), id: 'optional' },
-    ],
-    server: [
-      authOk,
+      unsubscribe: { summary: 'Leave a channel (answered even when not held)', data: ref('ChannelRef'), id: 'optional' },
+    },
+    server: {
+      auth_ok: authOk,
       pong,
-      {
-        type: 'notification',
+      notification: {
         summary: 'A notification of the user stream, the broadcast stream or a subscribed channel, in offset order per stream',
         data: ref('Notification'),
         id: 'none',
       },
-      { type: 'subscribed', summary: "The channel's position; with recover, the missed notifications follow, before any live one", data: ref('Subscribed'), id: 'reply' },
-      { type: 'unsubscribed', summary: 'Nothing of the channel follows this reply', data: ref('ChannelRef'), id: 'reply' },
+      subscribed: { summary: "The channel's position; with recover, the missed notifications follow, before any live one", data: ref('Subscribed'), id: 'reply' },
+      unsubscribed: { summary: 'Nothing of the channel follows this reply', data: ref('ChannelRef'), id: 'reply' },
       error,
-    ],
+    },
   },
 };
 
-/** Which server messages answer a client message directly (AsyncAPI `reply`). */
-const REPLIES: Record<string, string[]> = {
-  auth: ['auth_ok', 'error'],
-  ping: ['pong', 'error'],
-  echo: ['echo', 'error'],
-  broadcast: ['ack', 'error'],
-  direct: ['ack', 'error'],
-  subscribe: ['subscribed', 'error'],
-  unsubscribe: ['unsubscribed', 'error'],
-};
-
-export const CLOSE_CODES = [
+const CLOSE_CODES = [
   { code: CloseCode.GOING_AWAY, meaning: 'the instance is shutting down', client: 'reconnect at once, with recovery' },
   { code: CloseCode.MESSAGE_TOO_BIG, meaning: 'a frame over MAX_PAYLOAD_BYTES', client: 'do not send it again' },
   { code: CloseCode.HEARTBEAT_TIMEOUT, meaning: 'no pong since the last heartbeat ping (usually seen as 1006)', client: 'reconnect with backoff' },
@@ -200,9 +172,9 @@ export const CLOSE_CODES = [
   { code: CloseCode.UNAUTHORIZED, meaning: 'unauthorized, or the JWT expired', client: 'get a fresh JWT and ticket, then reconnect' },
   { code: CloseCode.AUTH_TIMEOUT, meaning: 'no auth within AUTH_TIMEOUT_MS', client: 'reconnect' },
   { code: CloseCode.RATE_LIMITED, meaning: 'far over the rate limit', client: 'reconnect after a pause' },
-  { code: INTERNAL_ERROR, meaning: 'an unexpected failure on Herald, e.g. the streams of a /notification connection could not be attached', client: 'reconnect with backoff, with recovery' },
+  { code: CloseCode.INTERNAL_ERROR, meaning: 'an unexpected failure on Herald, e.g. the streams of a /notification connection could not be attached', client: 'reconnect with backoff, with recovery' },
   {
-    code: INSUFFICIENT_STATE,
+    code: CloseCode.INSUFFICIENT_STATE,
     meaning: 'notifications of a stream or channel the connection holds were missed and are no longer in history (Herald’s addition to §7)',
     client: 'reconnect at once, with recovery; recovered: false then says to refetch',
   },
@@ -218,16 +190,16 @@ const UPGRADE_REFUSALS = [
 
 const key = (dir: Direction, type: string) => `${dir}_${type}`;
 
-function message(spec: MessageSpec, dir: Direction): Schema {
-  const properties: Record<string, Schema> = { type: { type: 'string', const: spec.type } };
+function message(type: string, spec: MessageSpec, dir: Direction): Schema {
+  const properties: Record<string, Schema> = { type: { type: 'string', const: type } };
   if (spec.data) properties.data = spec.data;
   if (spec.id !== 'none') properties.id = str({ maxLength: 64, description: spec.id === 'reply' ? 'the id of the message answered' : 'chosen by the client' });
   return {
-    name: spec.type,
-    title: `${spec.type} (${dir === 'client' ? 'client → Herald' : 'Herald → client'})`,
+    name: type,
+    title: `${type} (${dir === 'client' ? 'client → Herald' : 'Herald → client'})`,
     summary: spec.summary,
     contentType: 'application/json',
-    payload: { type: 'object', properties, required: spec.data && spec.type !== 'echo' ? ['type', 'data'] : ['type'] },
+    payload: { type: 'object', properties, required: spec.data && type !== 'echo' ? ['type', 'data'] : ['type'] },
   };
 }
 
@@ -239,9 +211,9 @@ export function asyncApiDocument(host = 'localhost:3000'): Record<string, unknow
   for (const gateway of ['demo', 'notification'] as const) {
     const channelMessages: Record<string, unknown> = {};
     for (const dir of ['client', 'server'] as const) {
-      for (const spec of MESSAGES[gateway][dir]) {
-        messages[`${gateway}_${key(dir, spec.type)}`] = message(spec, dir);
-        channelMessages[key(dir, spec.type)] = { $ref: `#/components/messages/${gateway}_${key(dir, spec.type)}` };
+      for (const [type, spec] of Object.entries<MessageSpec>(MESSAGES[gateway][dir])) {
+        messages[`${gateway}_${key(dir, type)}`] = message(type, spec, dir);
+        channelMessages[key(dir, type)] = { $ref: `#/components/messages/${gateway}_${key(dir, type)}` };
       }
     }
     const msgRef = (dir: Direction, type: string) => ({ $ref: `#/channels/${gateway}/messages/${key(dir, type)}` });
@@ -259,21 +231,22 @@ export function asyncApiDocument(host = 'localhost:3000'): Record<string, unknow
       'x-close-codes': CLOSE_CODES,
       'x-upgrade-refusals': UPGRADE_REFUSALS,
     };
-    for (const spec of MESSAGES[gateway].client) {
-      operations[`${gateway}_receive_${spec.type}`] = {
+    const replies: Record<string, string> = REPLY_TYPES[gateway];
+    for (const [type, spec] of Object.entries<MessageSpec>(MESSAGES[gateway].client)) {
+      operations[`${gateway}_receive_${type}`] = {
         action: 'receive',
         channel: { $ref: `#/channels/${gateway}` },
         summary: spec.summary,
-        messages: [msgRef('client', spec.type)],
-        reply: { channel: { $ref: `#/channels/${gateway}` }, messages: REPLIES[spec.type].map((t) => msgRef('server', t)) },
+        messages: [msgRef('client', type)],
+        reply: { channel: { $ref: `#/channels/${gateway}` }, messages: [replies[type], 'error'].map((t) => msgRef('server', t)) },
       };
     }
-    for (const spec of MESSAGES[gateway].server) {
-      operations[`${gateway}_send_${spec.type}`] = {
+    for (const [type, spec] of Object.entries<MessageSpec>(MESSAGES[gateway].server)) {
+      operations[`${gateway}_send_${type}`] = {
         action: 'send',
         channel: { $ref: `#/channels/${gateway}` },
         summary: spec.summary,
-        messages: [msgRef('server', spec.type)],
+        messages: [msgRef('server', type)],
       };
     }
   }

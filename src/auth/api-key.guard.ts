@@ -7,7 +7,7 @@ import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 const KEY_CHECKED = Symbol('herald.apiKeyChecked');
 
 /** The API key of a request, from `Authorization: Bearer` or `X-API-Key`. */
-export function presentedApiKey(req: IncomingMessage): string | undefined {
+function presentedApiKey(req: IncomingMessage): string | undefined {
   const header = req.headers['x-api-key'];
   if (typeof header === 'string' && header) return header;
   return bearerToken(req.headers.authorization);

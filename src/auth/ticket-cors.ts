@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 
-export const TICKET_PATH = '/auth/ticket';
+const TICKET_PATH = '/auth/ticket';
 
 /**
  * Browsers exchange their JWT for a ticket, usually from another origin: only

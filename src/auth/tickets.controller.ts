@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiServic
 import { ErrorBody } from '../protocol/error-body.dto.js';
 import { bearerToken } from './api-key.guard.js';
 import { JwtVerifier } from './jwt-verifier.service.js';
-import { TICKETS, type TicketStore } from './ticket.store.js';
+import { TICKETS, type TicketStore } from '../tickets/ticket.store.js';
 
 class TicketResponse {
   @ApiProperty({ description: 'Opaque one-time ticket for ?ticket= on the WebSocket URL' })

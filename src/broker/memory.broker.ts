@@ -1,10 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { type Broker, DuplicatePublicationError, type HistoryOptions, type HistoryResult, type Publication, type PublishOptions, type StreamPosition } from './broker.js';
-import { HistoryExpiry } from './history-expiry.js';
-import { MemoryIdempotency } from './memory.stores.js';
+import { DeadlineWheel } from '../common/deadline-wheel.js';
+import { MemoryIdempotency } from './memory-idempotency.js';
 import { StreamHistory } from './stream-history.js';
 
 const NO_POSITION: StreamPosition = { offset: 0, epoch: '' };
+/** History entries are dropped at most this late after their TTL (or a tenth of the TTL, when shorter). */
+const MAX_EXPIRY_SLOT_MS = 1000;
 
 /**
  * One process, everything in memory: the default without REDIS_URL. A
@@ -21,7 +23,8 @@ export class MemoryBroker implements Broker {
   private readonly streams = new Map<string, StreamHistory>();
   private readonly subscribed = new Set<string>();
   private handler: (pub: Publication) => void = () => undefined;
-  private readonly expiry: HistoryExpiry;
+  /** History entries dropped at their TTL whether or not the stream is read again: each stream with entries sits in the slot of its oldest entry's expiry. */
+  private readonly expiry: DeadlineWheel<StreamHistory>;
   private readonly idempotency: MemoryIdempotency;
 
   constructor(
@@ -31,7 +34,8 @@ export class MemoryBroker implements Broker {
     private readonly maxStreams = 100_000,
   ) {
     this.idempotency = new MemoryIdempotency(now);
-    this.expiry = new HistoryExpiry(historyTtlMs, now, () => this.forgetIdle());
+    const slotMs = Math.max(10, Math.min(MAX_EXPIRY_SLOT_MS, Math.floor(historyTtlMs / 10)));
+    this.expiry = new DeadlineWheel(slotMs, (stream) => this.dropExpired(stream), now);
   }
 
   async publish(streams: readonly string[], data: string, options: PublishOptions): Promise<StreamPosition[]> {
@@ -45,7 +49,7 @@ export class MemoryBroker implements Broker {
       if (!options.history) return { stream: name, data, offset: 0, epoch: '' };
       const stream = this.stream(name);
       const pub = stream.append(name, data, now);
-      this.expiry.track(stream);
+      this.track(stream);
       return pub;
     });
     for (const pub of pubs) {
@@ -88,7 +92,7 @@ export class MemoryBroker implements Broker {
   }
 
   async close(): Promise<void> {
-    this.expiry.stop();
+    this.expiry.close();
   }
 
   private stream(name: string): StreamHistory {
@@ -97,11 +101,24 @@ export class MemoryBroker implements Broker {
     if (stream && !stream.expired(now)) {
       this.streams.delete(name); // to the back: most recently used
     } else {
+      this.forgetIdle();
       stream = new StreamHistory(this.historySize, this.historyTtlMs, now);
       if (this.streams.size >= this.maxStreams) this.streams.delete(this.streams.keys().next().value!);
     }
     this.streams.set(name, stream);
     return stream;
+  }
+
+  /** A stream already scheduled stays in its slot: its oldest entry expires first. */
+  private track(stream: StreamHistory): void {
+    if (stream.deadlineSlot !== 0) return;
+    const oldest = stream.oldestTs();
+    if (oldest !== undefined) this.expiry.schedule(stream, oldest + this.historyTtlMs);
+  }
+
+  private dropExpired(stream: StreamHistory): void {
+    stream.dropOlderThan(this.now() - this.historyTtlMs);
+    this.track(stream);
   }
 
   /** Streams unused for the metadata TTL, from the front of the LRU order: stops at the first one still in use. */

@@ -86,7 +86,7 @@ describe('MemoryBroker memory bounds (issue 11 §3)', () => {
       await broker.publish(['a'], 'x'.repeat(100), { history: true });
       const { position } = await broker.history('a');
       now += 1_001;
-      (broker as unknown as { expiry: { tick(): void } }).expiry.tick();
+      (broker as unknown as { expiry: { tick(): void } }).expiry.tick(); // the wheel's tick, on the test's clock
       const stream = (broker as unknown as { streams: Map<string, StreamHistory> }).streams.get('a')!;
       expect(stream.held).toBe(0);
       expect(await broker.history('a', { since: 0 })).toEqual({ position, publications: [] });

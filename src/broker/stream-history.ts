@@ -58,8 +58,8 @@ export class StreamHistory {
     return { position, publications };
   }
 
-  /** HistoryExpiry's slot for this stream, while it holds entries. */
-  expirySlot: number | undefined = undefined;
+  /** The memory broker's expiry wheel slot for this stream while it holds entries (0: none). */
+  deadlineSlot = 0;
 
   /** When the oldest entry held was appended (undefined when idle). */
   oldestTs(): number | undefined {

@@ -3,7 +3,8 @@ import { Controller, Get, Inject, Param, Query, UseGuards, UsePipes } from '@nes
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ErrorBody } from '../protocol/error-body.dto.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
-import { BROKER, type Broker, PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { BROKER, type Broker } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
 import { historyEntry } from '../streams/notification-frame.js';
 import { streamName } from '../streams/stream-names.js';

@@ -21,12 +21,6 @@ export function removeOne<K, T>(index: Map<K, OneOrSet<T>>, key: K, item: T): vo
   }
 }
 
-/** The items under `key`, as a new array. */
-export function itemsOf<K, T>(index: Map<K, OneOrSet<T>>, key: K): T[] {
-  const held = index.get(key);
-  return held === undefined ? [] : held instanceof Set ? [...held] : [held];
-}
-
 export function countOf<K, T>(index: Map<K, OneOrSet<T>>, key: K): number {
   const held = index.get(key);
   return held === undefined ? 0 : held instanceof Set ? held.size : 1;

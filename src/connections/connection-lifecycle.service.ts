@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket } from 'ws';
-import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { CloseCode } from '../protocol/envelope.js';
+import { HERALD_CLOSE_CODES } from '@herald/client/protocol';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessLog } from './access-log.js';
 import { Connection, connectionOf, ConnectionShared, gatewayLabel } from './connection.js';
@@ -109,7 +109,7 @@ export class ConnectionLifecycle {
   }
 }
 
-const HERALD_CODES = new Set<number>(Object.values(CloseCode));
+const HERALD_CODES = new Set<number>(HERALD_CLOSE_CODES);
 
 /** Peers choose their own close codes (3000-4999): anything but the standard and Herald's own is `other`, to bound the label. */
 function closeCodeLabel(code: number): string {

@@ -25,7 +25,7 @@ export interface ConnectionShared {
 }
 
 /** What a connection reports to metrics without knowing about them. */
-export interface ConnectionHooks {
+interface ConnectionHooks {
   slowConsumer(conn: Connection): void;
   errorSent(code: string, conn: Connection): void;
   replySent(type: string, conn: Connection): void;

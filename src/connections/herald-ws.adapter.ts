@@ -50,7 +50,7 @@ function destroyOnError(this: Duplex): void {
 }
 
 /** Answers a refused upgrade with a real HTTP status and a short plain-text body. */
-export function refuseUpgrade(socket: Duplex, status: number, body: string): void {
+function refuseUpgrade(socket: Duplex, status: number, body: string): void {
   if (!socket.writable) return void socket.destroy();
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? 'Error'}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
@@ -108,6 +108,7 @@ export class HeraldWsAdapter extends WsAdapter {
 
   override create(port: number, options: Record<string, unknown> & { path?: string } = {}): WebSocketServer {
     const { maxPayloadBytes } = this.config;
+    if (options.path) this.service(MetricsService).registerGateway(gatewayLabel(options.path));
     // clientTracking off: ConnectionRegistry already holds every socket; ws's own Set and its close
     // listener per client would cost ~150 bytes a connection for nothing
     return super.create(port, { ...options, maxPayload: maxPayloadBytes, perMessageDeflate: false, clientTracking: false, autoPong: false });

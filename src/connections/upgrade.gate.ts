@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { TICKETS, type TicketStore } from '../auth/ticket.store.js';
+import { TICKETS, type TicketStore } from '../tickets/ticket.store.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { DrainState } from './drain.state.js';
 import { ConnectionRegistry } from './connection.registry.js';

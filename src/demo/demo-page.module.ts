@@ -2,7 +2,7 @@ import { Inject, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
-import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
 import { NotificationsService } from '../notifications/notifications.service.js';
 import { NotificationsModule } from '../notifications/notifications.module.js';

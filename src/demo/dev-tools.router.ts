@@ -2,7 +2,7 @@ import { JwtService } from '@nestjs/jwt';
 import { plainToInstance } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, validateSync } from 'class-validator';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { PresenceManager } from '../broker/broker.js';
+import type { PresenceManager } from '../presence/presence.js';
 import { CHANNEL_PATTERN, CHANNEL_RULE, isChannelName } from '../channels/channel-name.js';
 import type { HeraldConfig } from '../config/herald-config.js';
 import { BroadcastNotificationDto, ChannelNotificationDto, UserNotificationDto } from '../notifications/notification.dto.js';

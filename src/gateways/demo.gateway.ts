@@ -3,7 +3,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import type { WebSocket } from 'ws';
 import { connectionOf } from '../connections/connection.js';
 import { WsErrorFilter } from '../connections/ws-exception.filter.js';
-import { Frame, type Reply } from '../protocol/envelope.js';
+import { CloseCode, Frame, type Reply } from '../protocol/envelope.js';
 import { AuthDto, BroadcastDto, DirectDto } from '../protocol/messages.dto.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
 import { BroadcastService } from '../streams/broadcast.service.js';
@@ -43,7 +43,7 @@ export class DemoGateway {
         { stream: streamName.direct(PATH, conn.userId!), kind: 'plain' },
       ]);
     } catch (err) {
-      conn.close(1011, 'could not attach streams');
+      conn.close(CloseCode.INTERNAL_ERROR, 'could not attach streams');
       throw err;
     }
     conn.reply('auth_ok', ok, frame.id);

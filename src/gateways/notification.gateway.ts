@@ -5,7 +5,7 @@ import { SubscribeDto, UnsubscribeDto } from '../channels/channel.dto.js';
 import { ChannelsService } from '../channels/channels.service.js';
 import { connectionOf } from '../connections/connection.js';
 import { WsErrorFilter } from '../connections/ws-exception.filter.js';
-import { Frame, type Reply } from '../protocol/envelope.js';
+import { CloseCode, Frame, type Reply } from '../protocol/envelope.js';
 import { AuthDto } from '../protocol/messages.dto.js';
 import { wsValidationPipe } from '../protocol/ws-validation.pipe.js';
 import { streamName } from '../streams/stream-names.js';
@@ -55,7 +55,7 @@ export class NotificationGateway {
         { stream: streamName.broadcast(), kind: 'broadcast', recover: data.recover?.broadcast },
       ]);
     } catch (err) {
-      conn.close(1011, 'could not attach streams');
+      conn.close(CloseCode.INTERNAL_ERROR, 'could not attach streams');
       throw err;
     }
     const [userPos, broadcastPos] = opened.positions;

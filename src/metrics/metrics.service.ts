@@ -81,6 +81,10 @@ export class MetricsService {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
       this.registry.removeSingleMetric(name);
     }
-    for (const gateway of ['demo', 'notification']) this.connections.set({ gateway }, 0);
+  }
+
+  /** A transport registers each gateway it serves, so that its series read 0 before the first connection. */
+  registerGateway(gateway: string): void {
+    this.connections.set({ gateway }, 0);
   }
 }

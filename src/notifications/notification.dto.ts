@@ -36,7 +36,7 @@ export class UserNotificationDto extends BroadcastNotificationDto {
 }
 
 /** Up to this many notifications in one POST /notifications/batch. */
-export const MAX_BATCH_ITEMS = 1000;
+const MAX_BATCH_ITEMS = 1000;
 
 export class BatchNotificationsDto {
   @ApiProperty({ type: [UserNotificationDto], minItems: 1, maxItems: MAX_BATCH_ITEMS, description: 'Each as the body of POST /notifications' })

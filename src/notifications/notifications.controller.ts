@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, UseGuards, UsePipes } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiPayloadTooLargeResponse, ApiSecurity, ApiServiceUnavailableResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
-import { PRESENCE, type PresenceManager } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
 import { ErrorBody } from '../protocol/error-body.dto.js';
 import { httpValidationPipe } from '../protocol/http-validation.pipe.js';
 import { AcceptedResponse, BatchAcceptedResponse, BatchNotificationsDto, BroadcastNotificationDto, ChannelNotificationDto, PresenceResponse, UserNotificationDto } from './notification.dto.js';

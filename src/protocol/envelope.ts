@@ -1,37 +1,11 @@
-import type { ErrorCode } from '@herald/client/protocol';
+import { CloseCode, TYPE_PATTERN, type ErrorCode, type FieldError } from '@herald/client/protocol';
 import { WsException } from '@nestjs/websockets';
 import { plainToInstance } from 'class-transformer';
 import { IsString, Matches, MaxLength, ValidateIf, ValidationError, validateSync } from 'class-validator';
 import { reservedKeyMessage, reservedKeyPath } from './reserved-keys.js';
 
-/** PROTOCOL §3: `type` and notification `event` names. */
-export const TYPE_PATTERN = /^[a-z0-9_.:-]{1,64}$/;
-
-/** The wire types have one source, shared with the SDK (client/src/protocol.ts); the server imports them as types only. */
-export type { ErrorCode };
-
-/** PROTOCOL §7. */
-export const CloseCode = {
-  GOING_AWAY: 1001,
-  MESSAGE_TOO_BIG: 1009,
-  HEARTBEAT_TIMEOUT: 4000,
-  SLOW_CONSUMER: 4001,
-  UNAUTHORIZED: 4401,
-  AUTH_TIMEOUT: 4408,
-  RATE_LIMITED: 4429,
-  /**
-   * Herald's addition to PROTOCOL §7: notifications of a stream the
-   * connection holds were missed and are no longer in history (or history
-   * could not be read). Reconnect at once, with recovery: `recovered: false`
-   * then tells the client to refetch its state.
-   */
-  INSUFFICIENT_STATE: 4010,
-} as const;
-
-export interface FieldError {
-  field: string;
-  messages: string[];
-}
+/** The wire vocabulary has one source, shared with the SDK (client/src/protocol.ts). */
+export { CloseCode, TYPE_PATTERN, type ErrorCode, type FieldError };
 
 /** One inbound frame after parsing: what every handler and filter sees. */
 export class Frame {

@@ -92,8 +92,7 @@ export class StreamDispatcher implements OnModuleInit {
       const last = pubs[pubs.length - 1].offset;
       let sent = 0;
       for (const sub of this.subscriptions.holders(BROADCAST_STREAM)) {
-        if (sub.parked === null && sub.epoch === epoch && sub.offset === first - 1) {
-          sub.offset = last;
+        if (sub.offerBatch(epoch, first, last)) {
           if (sub.conn.sendBatch(frames, wire, bytes)) sent += frames.length;
         } else {
           for (let i = 0; i < pubs.length; i++) if (this.subscriptions.deliver(sub, pubs[i], frames[i])) sent++;

@@ -48,15 +48,6 @@ export class StreamInterest {
     if (interest.holders === 0) void this.reconcile(stream, interest).catch(() => undefined);
   }
 
-  /** Streams with at least one local holder. */
-  held(): string[] {
-    return [...this.streams].filter(([, i]) => i.holders > 0).map(([stream]) => stream);
-  }
-
-  holders(stream: string): number {
-    return this.streams.get(stream)?.holders ?? 0;
-  }
-
   /** Queues one step that brings the broker in line with the holder count at the time it runs. */
   private reconcile(stream: string, interest: Interest): Promise<void> {
     const step = async (): Promise<void> => {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { BROKER, type Broker, type HistoryResult, PRESENCE, type PresenceManager, type Publication, type StreamPosition } from '../broker/broker.js';
-import { addOne, countOf, itemsOf, type OneOrSet, removeOne } from '../common/one-or-set.js';
+import { BROKER, type Broker, type HistoryResult, type Publication, type StreamPosition } from '../broker/broker.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
+import { addOne, type OneOrSet, removeOne } from '../common/one-or-set.js';
 import type { Connection } from '../connections/connection.js';
 import { ConnectionLifecycle } from '../connections/connection-lifecycle.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -8,7 +9,7 @@ import { CloseCode } from '../protocol/envelope.js';
 import { notificationFrame } from './notification-frame.js';
 import { recoverStream } from './recovery.js';
 import { StreamInterest } from './stream-interest.js';
-import { orderOf, Subscription, type SubscriptionKind } from './subscription.js';
+import { Subscription, type SubscriptionKind } from './subscription.js';
 
 /** A stream a connection is to hold. */
 export interface StreamRequest {
@@ -108,8 +109,7 @@ export class StreamSubscriptions implements OnModuleInit {
         const history = await this.broker.history(sub.stream, since ? { since: since.offset } : undefined);
         const outcome = since ? recoverStream(since, history) : undefined;
         const from = outcome?.recovered ? since! : history.position;
-        sub.offset = from.offset;
-        sub.epoch = from.epoch;
+        sub.moveTo(from);
         positions.push(history.position);
         recovered.push(outcome?.recovered);
         replays.push(outcome?.publications ?? []);
@@ -145,30 +145,15 @@ export class StreamSubscriptions implements OnModuleInit {
    * repeat, and recovers from a gap. No allocation on the common path.
    */
   deliver(sub: Subscription, pub: Publication, frame: Buffer, wire?: Buffer): boolean {
-    if (sub.parked !== null) {
-      sub.parked.push(pub);
-      return false;
-    }
-    switch (orderOf(sub, pub)) {
-      case 'next':
-        sub.offset = pub.offset;
-        sub.epoch = pub.epoch;
-        return sub.conn.send(frame, wire);
-      case 'duplicate':
-        return false;
-      case 'gap':
-        this.gap(sub, pub);
-        return false;
-    }
+    const offer = sub.offer(pub);
+    if (offer === 'next') return sub.conn.send(frame, wire);
+    if (offer === 'gap') this.recoverLater(sub);
+    return false;
   }
 
   /** The per-socket step of a plain fan-out (no history, no order to keep): parked while the subscription opens. */
   sendPlain(sub: Subscription, frame: Buffer, wire?: Buffer, pub?: Publication): boolean {
-    if (sub.parked !== null) {
-      if (pub) sub.parked.push(pub);
-      return false;
-    }
-    return sub.conn.send(frame, wire);
+    return sub.offerPlain(pub) && sub.conn.send(frame, wire);
   }
 
   /**
@@ -176,24 +161,12 @@ export class StreamSubscriptions implements OnModuleInit {
    * broker said so): every local holder reads history from its position.
    */
   resync(stream: string): void {
-    for (const sub of this.holders(stream)) this.markGap(sub);
-  }
-
-  /** A publication beyond the next one: park from here, and recover from history. */
-  private gap(sub: Subscription, pub: Publication): void {
-    if (pub.epoch !== sub.epoch) {
-      // a new epoch: its first publications are what the client misses, from offset 0
-      sub.offset = 0;
-      sub.epoch = pub.epoch;
-    }
-    this.markGap(sub);
-    sub.parked!.push(pub);
-  }
-
-  private markGap(sub: Subscription): void {
     // parked already: being opened (its history read is to come) or recovering
-    if (sub.kind === 'plain' || sub.parked !== null) return;
-    sub.parked = [];
+    for (const sub of this.holders(stream)) if (sub.park()) this.recoverLater(sub);
+  }
+
+  /** A parked subscription reads history at the end of the turn, with every other of its stream. */
+  private recoverLater(sub: Subscription): void {
     let pending = this.gaps.get(sub.stream);
     if (!pending) {
       this.gaps.set(sub.stream, (pending = new Set()));
@@ -225,11 +198,8 @@ export class StreamSubscriptions implements OnModuleInit {
     }
     for (const sub of live) {
       if (!this.isAttached(sub)) continue;
-      if (sub.epoch !== history.position.epoch) {
-        sub.offset = 0;
-        sub.epoch = history.position.epoch;
-      }
-      const outcome = recoverStream({ offset: sub.offset, epoch: sub.epoch }, history);
+      if (sub.epoch !== history.position.epoch) sub.moveTo({ offset: 0, epoch: history.position.epoch });
+      const outcome = recoverStream(sub.position(), history);
       if (!outcome.recovered) {
         this.insufficient(sub);
         continue;
@@ -247,8 +217,7 @@ export class StreamSubscriptions implements OnModuleInit {
   }
 
   private flush(sub: Subscription, replay: Publication[]): void {
-    const parked = sub.parked ?? [];
-    sub.parked = null;
+    const parked = sub.unpark();
     if (!this.isAttached(sub)) return;
     if (sub.kind === 'plain') {
       for (const pub of parked) this.sendPlain(sub, Buffer.from(pub.data));
@@ -257,15 +226,13 @@ export class StreamSubscriptions implements OnModuleInit {
     let sent = 0;
     for (const pub of [...replay, ...parked]) {
       // a gap inside the parked ones parks the rest again: they wait for that recovery
-      const reparked = sub.parked as Publication[] | null;
-      if (reparked !== null) reparked.push(pub);
+      if (sub.parked) sub.offer(pub);
       else if (this.deliver(sub, pub, notificationFrame(sub, pub))) sent++;
     }
     if (sent > 0) this.metrics.messagesOut.inc({ gateway: 'notification', type: 'notification' }, sent);
   }
 
   private attach(sub: Subscription): Subscription {
-    sub.parked = [];
     const held = (sub.conn.attachment as Subscription[] | null) ?? [];
     held.push(sub);
     sub.conn.attachment = held;
@@ -289,7 +256,7 @@ export class StreamSubscriptions implements OnModuleInit {
   private detach(sub: Subscription): void {
     if (!this.isAttached(sub)) return;
     removeOne(this.hub, sub.stream, sub);
-    sub.parked = null;
+    sub.unpark();
     const held = sub.conn.attachment as Subscription[] | null;
     const i = held?.indexOf(sub) ?? -1;
     if (i >= 0) held!.splice(i, 1);
@@ -301,13 +268,4 @@ export class StreamSubscriptions implements OnModuleInit {
     }
   }
 
-  /** Local holders of `stream`, for tests and metrics. */
-  holderCount(stream: string): number {
-    return countOf(this.hub, stream);
-  }
-
-  /** Every local holder as an array (for a fan-out that may change the hub while it runs). */
-  holderList(stream: string): Subscription[] {
-    return itemsOf(this.hub, stream);
-  }
 }

@@ -1,14 +1,15 @@
-import { DuplicatePublicationError, type Broker, type Publication, type PresenceManager } from '../../src/broker/broker.js';
+import { DuplicatePublicationError, type Broker, type Publication } from '../../src/broker/broker.js';
+import type { PresenceManager } from '../../src/presence/presence.js';
 import { recoverStream } from '../../src/streams/recovery.js';
 
 /** One instance of a backend under test: a broker and its presence manager. */
-export interface BackendInstance {
+interface BackendInstance {
   broker: Broker;
   presence: PresenceManager;
 }
 
 /** A fresh, empty backend (its own key space); `instance()` adds an instance to it. */
-export interface Backend {
+interface Backend {
   instance(): Promise<BackendInstance>;
   close(): Promise<void>;
 }
@@ -21,7 +22,7 @@ export interface ConformanceTarget {
 }
 
 /** Records what a broker's handler receives; `until` resolves once a condition holds. */
-export function watch(broker: Broker) {
+function watch(broker: Broker) {
   const got: Publication[] = [];
   const resyncs: string[][] = [];
   const waiters: Array<() => void> = [];

@@ -17,12 +17,12 @@ function newestSource(dir: string): number {
 }
 
 /** The one build-freshness check: `entry` exists and is at least as new as every source file under `srcDir`. */
-export function isFresh(entry: string, srcDir: string): boolean {
+function isFresh(entry: string, srcDir: string): boolean {
   return existsSync(entry) && statSync(entry).mtimeMs >= newestSource(srcDir);
 }
 
 /** Runs `tsc -p <project>` unless `entry` is already fresh against `srcDir`, so a test runs the code under test. */
-export function buildIfStale(entry: string, srcDir: string, project: string): void {
+function buildIfStale(entry: string, srcDir: string, project: string): void {
   if (isFresh(entry, srcDir)) return;
   execFileSync(process.execPath, [TSC, '-p', project], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { MAIN, ROOT } from './build.js';
 
-export { ensureBuilt, MAIN, ROOT } from './build.js';
+export { ensureBuilt, ROOT } from './build.js';
 
 export interface MainProcess {
   child: ChildProcess;

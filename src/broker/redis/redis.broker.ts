@@ -10,7 +10,7 @@ import {
   type StreamPosition,
 } from '../broker.js';
 import { newEpoch, STREAM_META_TTL_MS } from '../stream-history.js';
-import { RedisConnection, RedisOutcomeUnknownError } from './redis.connection.js';
+import { RedisConnection, RedisOutcomeUnknownError } from '../../redis/redis.connection.js';
 import { RedisSubscriptions } from './redis.subscriptions.js';
 
 /**
@@ -18,7 +18,7 @@ import { RedisSubscriptions } from './redis.subscriptions.js';
  * a reference each subscribed instance reads once, so one request costs
  * Redis its data once however many recipients (docs/deployment.md, "Redis memory").
  */
-export const PUBSUB_INLINE_MAX_BYTES = 2048;
+const PUBSUB_INLINE_MAX_BYTES = 2048;
 
 /**
  * The cluster broker (PROTOCOL §9), after centrifuge's Redis engine.

@@ -1,4 +1,4 @@
-import type { RedisConnection } from './redis.connection.js';
+import type { RedisConnection } from '../../redis/redis.connection.js';
 
 /**
  * Reads the shared data of a publication whose pub/sub messages carry only a

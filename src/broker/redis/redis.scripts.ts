@@ -120,10 +120,6 @@ for i, key in ipairs(KEYS) do
 end
 return out`;
 
-/** KEYS: the idempotency key. ARGV: id, ttlMs. Returns the id stored first, or nil when this call stored it. */
-const claim = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-return redis.call('GET', KEYS[1])`;
-
 /**
  * KEYS: presence sorted sets (member: a connection's entry, score: expiry ms).
  * ARGV: ttlMs, then for each key the number of its members and the members
@@ -165,7 +161,6 @@ const presenceCount = `${NOW}
 return redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')`;
 
 export const SCRIPTS = {
-  heraldClaim: { lua: claim, numberOfKeys: 1 },
   heraldPublishMany: { lua: publishMany },
   heraldHistoryRefs: { lua: historyRefs, numberOfKeys: 2 },
   heraldPositions: { lua: positions },

@@ -1,42 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import type { HistoryResult, Publication, StreamPosition } from '../broker.js';
-import { RedisUnavailableError, type RedisConnection } from './redis.connection.js';
+import type { HistoryResult, Publication } from '../broker.js';
+import { RedisUnavailableError, type RedisConnection } from '../../redis/redis.connection.js';
 import { RedisPayloads } from './redis.payloads.js';
+import { accept, catchUpFrom, covered, type Incoming, parseStreamMessage, readPositions, SUBSCRIBE_BATCH, type StreamState } from './redis.stream-state.js';
 
-/** Channels per SUBSCRIBE/UNSUBSCRIBE command and streams per position read (as centrifuge batches). */
-export const SUBSCRIBE_BATCH = 512;
 const RETRY_MS = 250;
-
-/** A publication as pub/sub brought it: its data may still be to read (`ref`), or gone (`lost`). */
-export interface Incoming extends Publication {
-  ref?: string;
-  lost?: boolean;
-}
-
-/** Parses a pub/sub message (format in redis.scripts.ts): `"<offset> <epoch>\n<data>"` or `"<offset> <epoch> @<ref>\n"`. */
-export function parseStreamMessage(stream: string, message: string): Incoming {
-  const space = message.indexOf(' ');
-  const newline = message.indexOf('\n', space + 1);
-  if (space < 0 || newline < 0) throw new Error('malformed stream message');
-  const offset = Number(message.slice(0, space));
-  const head = message.slice(space + 1, newline);
-  const at = head.indexOf(' @');
-  if (at < 0) return { stream, offset, epoch: head, data: message.slice(newline + 1) };
-  return { stream, offset, epoch: head.slice(0, at), data: '', ref: head.slice(at + 2) };
-}
-
-/** Where this instance stands in one subscribed stream. */
-interface StreamState {
-  /** The last offset handed to the handler (or known to be covered by the subscriber's own history read). */
-  offset: number;
-  /** '' until the stream's epoch is known (no publication and no history read yet). */
-  epoch: string;
-  /** Non-null while catching up or (re)subscribing: live publications wait here, in arrival order. */
-  held: Incoming[] | null;
-  /** It carried publications without history: nothing to catch up from, so a lost connection means resync. */
-  plain: boolean;
-}
 
 interface Waiter {
   resolve: () => void;
@@ -175,7 +144,7 @@ export class RedisSubscriptions {
     try {
       if (this.sub.status !== 'ready' || !this.synced) throw new RedisUnavailableError('pub/sub connection not ready');
       await this.conn.call(() => this.sub.subscribe(...streams.map((s) => this.channelOf(s))));
-      const positions = await this.positions(streams);
+      const positions = await readPositions(this.conn, streams);
       if (generation !== this.generation) throw new RedisUnavailableError('pub/sub connection lost while subscribing');
       streams.forEach((stream, i) => {
         const state = this.states.get(stream);
@@ -190,17 +159,6 @@ export class RedisSubscriptions {
       const error = err instanceof RedisUnavailableError ? err : new RedisUnavailableError(err);
       for (const [, waiters] of batch) for (const w of waiters) w.reject(error);
     }
-  }
-
-  /** Each stream's position in Redis (offset 0 and epoch '' when it has none), in batches. */
-  private async positions(streams: string[]): Promise<StreamPosition[]> {
-    const out: StreamPosition[] = [];
-    for (let i = 0; i < streams.length; i += SUBSCRIBE_BATCH) {
-      const keys = streams.slice(i, i + SUBSCRIBE_BATCH).map((s) => this.conn.key(`meta:${s}`));
-      const flat = await this.conn.scriptVar<Array<number | string>>('heraldPositions', keys, []);
-      for (let j = 0; j < keys.length; j++) out.push({ offset: Number(flat[2 * j]), epoch: String(flat[2 * j + 1] ?? '') });
-    }
-    return out;
   }
 
   private receive(channel: string, message: string): void {
@@ -219,7 +177,7 @@ export class RedisSubscriptions {
     else if (pub.ref !== undefined && !covered(state, pub)) {
       state.held = [pub];
       this.readData(stream, state, pub.ref);
-    } else if (!this.accept(state, pub)) {
+    } else if (!accept(state, this.deliverOne, pub)) {
       state.held = [pub];
       void this.catchUpUntilDone([stream], this.generation);
     }
@@ -250,25 +208,6 @@ export class RedisSubscriptions {
     );
   }
 
-  /** Hands a publication on when it is the next one; false when it skips ahead (a gap to catch up). */
-  private accept(state: StreamState, pub: Incoming): boolean {
-    if (pub.lost) return covered(state, pub);
-    if (pub.offset === 0) {
-      state.plain = true;
-      this.deliver(pub);
-      return true;
-    }
-    if (pub.epoch === state.epoch || (state.epoch === '' && pub.offset === state.offset + 1)) {
-      if (pub.offset <= state.offset) return true;
-      if (pub.offset !== state.offset + 1) return false;
-      state.epoch = pub.epoch;
-      state.offset = pub.offset;
-      this.deliver(pub);
-      return true;
-    }
-    return false;
-  }
-
   /** Delivers what waited during a catch-up, in arrival order; a new gap among them starts another catch-up. */
   private release(stream: string, state: StreamState): void {
     const held = state.held ?? [];
@@ -280,13 +219,15 @@ export class RedisSubscriptions {
         this.readData(stream, state, ref);
         return;
       }
-      if (!this.accept(state, held[i])) {
+      if (!accept(state, this.deliverOne, held[i])) {
         state.held = held.slice(i);
         void this.catchUpUntilDone([stream], this.generation);
         return;
       }
     }
   }
+
+  private readonly deliverOne = (pub: Incoming): void => this.deliver(pub);
 
   private deliver(pub: Incoming): void {
     try {
@@ -342,7 +283,7 @@ export class RedisSubscriptions {
    */
   private async catchUp(streams: string[], generation: number): Promise<void> {
     const current = streams.filter((s) => this.states.has(s));
-    const positions = await this.positions(current);
+    const positions = await readPositions(this.conn, current);
     if (generation !== this.generation) return;
     const lost: string[] = [];
     await Promise.all(
@@ -355,17 +296,7 @@ export class RedisSubscriptions {
         if (state.offset === 0 && now.offset === 0) return void (state.epoch = now.epoch);
         const read = await this.deps.history(stream, state.offset);
         if (generation !== this.generation || this.states.get(stream) !== state) return;
-        const { position, publications } = read;
-        const sameEpoch = position.epoch === state.epoch || (state.epoch === '' && state.offset === 0);
-        const complete = publications.length === position.offset - state.offset && publications.every((p, k) => p.offset === state.offset + 1 + k);
-        if (sameEpoch && position.offset >= state.offset && complete) {
-          state.epoch = position.epoch;
-          for (const pub of publications) this.accept(state, pub);
-        } else {
-          if (!lost.includes(stream)) lost.push(stream);
-          state.epoch = position.epoch;
-          state.offset = position.offset;
-        }
+        if (!catchUpFrom(state, read, this.deliverOne) && !lost.includes(stream)) lost.push(stream);
       }),
     );
     if (generation !== this.generation) return;
@@ -384,7 +315,3 @@ export class RedisSubscriptions {
   }
 }
 
-/** Already delivered (or covered by a history read): its data is not needed. */
-function covered(state: StreamState, pub: Publication): boolean {
-  return pub.offset !== 0 && pub.epoch === state.epoch && pub.offset <= state.offset;
-}

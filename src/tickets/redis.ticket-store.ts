@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { newTicket, type IssuedTicket, type TicketStore } from '../../auth/ticket.store.js';
-import type { RedisConnection } from './redis.connection.js';
+import { newTicket, type IssuedTicket, type TicketStore } from './ticket.store.js';
+import type { RedisConnection } from '../redis/redis.connection.js';
 
 /**
  * Tickets shared by the cluster (PROTOCOL §9): issued on one instance, usable

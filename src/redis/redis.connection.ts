@@ -1,9 +1,9 @@
 import { Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import { SCRIPTS, type ScriptName } from './redis.scripts.js';
+import { SCRIPTS, type ScriptName } from '../broker/redis/redis.scripts.js';
 
 /** A command that waits longer than this fails, so a hung Redis still answers 503 well within 5 s. */
-export const COMMAND_TIMEOUT_MS = 2000;
+const COMMAND_TIMEOUT_MS = 2000;
 /** Each client is pinged this often; a failed ping turns readiness off until one succeeds. */
 const PING_INTERVAL_MS = 1000;
 /** Consecutive failed pings on an open socket before it is dropped and redialled (half-open links). */

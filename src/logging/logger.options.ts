@@ -1,23 +1,39 @@
 import type { FastifyInstance } from 'fastify';
-import type { Params } from './logging/logger.module.js';
-import { destination, type Logger } from 'pino';
+import type { Params } from './logger.module.js';
+import { destination, type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import { type HeraldConfig } from '../config/herald-config.js';
-import { safeUrl } from '../connections/access-log.js';
+import { safeUrl } from './safe-url.js';
 
 /**
- * JSON lines on stdout; credentials are redacted wherever they could appear.
+ * Human-readable lines (pino-pretty) in development with a terminal on stdout;
+ * JSON lines everywhere else: NODE_ENV=production (or test), and stdout piped to
+ * a file, a container runtime or a log collector.
+ */
+export function logFormat(nodeEnv: string, stdoutIsTTY: boolean | undefined): 'pretty' | 'json' {
+  return nodeEnv === 'development' && stdoutIsTTY === true ? 'pretty' : 'json';
+}
+
+function stdoutStream(config: HeraldConfig): DestinationStream {
+  if (logFormat(config.nodeEnv, process.stdout.isTTY) === 'pretty') {
+    return pretty({ destination: 1, sync: false, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  }
+  // stdout written asynchronously: lines that come while a write is in flight go out together in the next
+  // (pino flushes what is left when the process exits)
+  return destination({ dest: 1, sync: false });
+}
+
+/**
+ * Log lines on stdout (see logFormat); credentials are redacted wherever they could appear.
  * pino-http's per-request middleware is off (no routes): it built a child
  * logger, serialised every header and ran the request in an async context for
  * one line; registerAccessLog writes that line from a Fastify hook instead.
  */
 export function loggerOptions(config: HeraldConfig, stream?: NodeJS.WritableStream): Params {
   return {
-    forRoutes: [],
     pinoHttp: {
       level: config.logLevel,
-      // stdout written asynchronously: lines that come while a write is in flight go out together in the next
-      // (pino flushes what is left when the process exits)
-      stream: stream ?? destination({ dest: 1, sync: false }),
+      stream: stream ?? stdoutStream(config),
       autoLogging: false,
       redact: {
         paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.token', '*.ticket'],

@@ -1,21 +1,21 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationShutdown, OnModuleInit, Provider } from '@nestjs/common';
-import { MemoryTicketStore, TICKETS, type TicketStore } from '../auth/ticket.store.js';
+import { BROKER, type Broker } from '../broker/broker.js';
+import { MemoryBroker } from '../broker/memory.broker.js';
+import { RedisBroker } from '../broker/redis/redis.broker.js';
 import { HERALD_CONFIG, type HeraldConfig } from '../config/herald-config.js';
-import { BROKER, type Broker, IDEMPOTENCY, type IdempotencyStore, PRESENCE, type PresenceManager } from './broker.js';
-import { MemoryBroker } from './memory.broker.js';
-import { MemoryIdempotency, MemoryPresence } from './memory.stores.js';
-import { RedisBroker } from './redis/redis.broker.js';
-import { REDIS, RedisConnection } from './redis/redis.connection.js';
-import { RedisIdempotency } from './redis/redis.idempotency.js';
-import { RedisPresence } from './redis/redis.presence.js';
-import { RedisTicketStore } from './redis/redis.ticket-store.js';
+import { MemoryPresence } from '../presence/memory.presence.js';
+import { PRESENCE, type PresenceManager } from '../presence/presence.js';
+import { RedisPresence } from '../presence/redis.presence.js';
+import { REDIS, RedisConnection } from '../redis/redis.connection.js';
+import { RedisTicketStore } from '../tickets/redis.ticket-store.js';
+import { MemoryTicketStore, TICKETS, type TicketStore } from '../tickets/ticket.store.js';
 
 /** How long startup waits for Redis before serving anyway (readiness stays 503 until it connects). */
 const STARTUP_REDIS_WAIT_MS = 5000;
 
 /** Waits for Redis at startup (bounded), and closes whatever backend was chosen, once, at shutdown. */
 @Injectable()
-class BrokerLifecycle implements OnModuleInit, OnApplicationShutdown {
+class StoresLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(BROKER) private readonly broker: Broker,
     @Inject(PRESENCE) private readonly presence: PresenceManager,
@@ -25,7 +25,7 @@ class BrokerLifecycle implements OnModuleInit, OnApplicationShutdown {
   async onModuleInit(): Promise<void> {
     if (!(this.broker instanceof RedisBroker)) return;
     if (!(await this.broker.whenReady(STARTUP_REDIS_WAIT_MS))) {
-      new Logger('BrokerModule').warn('Redis not reachable yet; serving with /health/ready 503 until it is');
+      new Logger('StoresModule').warn('Redis not reachable yet; serving with /health/ready 503 until it is');
     }
   }
 
@@ -36,12 +36,13 @@ class BrokerLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * Chooses the backend at startup: everything in memory without REDIS_URL,
- * everything in Redis with it (PROTOCOL §9). Nothing outside this module knows which one runs.
+ * Chooses the backend of every store at startup (the broker, presence, tickets):
+ * everything in memory without REDIS_URL, everything in Redis with it (PROTOCOL §9).
+ * Nothing outside this module knows which one runs.
  */
 @Global()
 @Module({})
-export class BrokerModule {
+export class StoresModule {
   static forRoot(): DynamicModule {
     const providers: Provider[] = [
       {
@@ -62,18 +63,13 @@ export class BrokerModule {
           r ? new RedisPresence(r, c.presenceTtlMs) : new MemoryPresence(),
       },
       {
-        provide: IDEMPOTENCY,
-        inject: [REDIS],
-        useFactory: (r: RedisConnection | null): IdempotencyStore => (r ? new RedisIdempotency(r) : new MemoryIdempotency()),
-      },
-      {
         provide: TICKETS,
         inject: [HERALD_CONFIG, REDIS],
         useFactory: (c: HeraldConfig, r: RedisConnection | null): TicketStore =>
           r ? new RedisTicketStore(r, c.ticketTtlMs) : new MemoryTicketStore(c.ticketTtlMs),
       },
-      BrokerLifecycle,
+      StoresLifecycle,
     ];
-    return { module: BrokerModule, providers, exports: [BROKER, PRESENCE, IDEMPOTENCY, TICKETS] };
+    return { module: StoresModule, providers, exports: [REDIS, BROKER, PRESENCE, TICKETS] };
   }
 }

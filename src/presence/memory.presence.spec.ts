@@ -1,4 +1,4 @@
-import { MemoryPresence } from './memory.stores.js';
+import { MemoryPresence } from './memory.presence.js';
 
 describe('MemoryPresence', () => {
   it('counts a user’s connections through one, many and none', async () => {

@@ -32,9 +32,6 @@ export function newTicket(): string {
   return ticket;
 }
 
-/** For logs: enough to correlate, never enough to use. */
-export const redactTicket = (ticket: string) => `${ticket.slice(0, 4)}…`;
-
 export class MemoryTicketStore implements TicketStore {
   private readonly tickets = new Map<string, { userId: string; expires: number }>();
 

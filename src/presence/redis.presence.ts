@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
-import type { ChannelPresence, PresenceManager } from '../broker.js';
-import type { RedisConnection } from './redis.connection.js';
+import type { ChannelPresence, PresenceManager } from './presence.js';
+import type { RedisConnection } from '../redis/redis.connection.js';
 
 /** Presence keys written per refresh script (one round trip each, pipelined). */
 const REFRESH_BATCH = 200;
